@@ -1,1 +1,33 @@
-//! placeholder
+//! Chancery's persistence layer.
+//!
+//! All SQL lives here. Every method that writes takes the [`AuditRecord`] describing the change
+//! and commits it in the same transaction as the change, so the audit chain and the data can
+//! never disagree. SQL is kept to what SQLite and PostgreSQL both accept (`$n` placeholders,
+//! `RETURNING`, text timestamps) so the PostgreSQL backend implements this same API.
+//!
+//! Optimistic concurrency: reports carry a `lock_version`; writers pass the version they read
+//! and get [`StoreError::Conflict`] if someone else wrote in between.
+
+mod audit;
+mod db;
+mod error;
+mod evidence;
+mod people;
+mod reports;
+mod taskings;
+
+pub use chancery_domain::audit::AuditRecord;
+pub use db::{OpenMode, Store};
+pub use error::StoreError;
+pub use evidence::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
+pub use people::UserRow;
+pub use reports::{CommentRow, Frozen, ReportRow, SectionRow, Transition, VersionRow};
+pub use taskings::{TaskingImport, TaskingRow};
+
+/// The current time as stored: RFC 3339, UTC, whole seconds.
+pub fn now() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
