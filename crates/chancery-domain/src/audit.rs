@@ -137,9 +137,8 @@ pub fn verify_chain<'a>(
     events: impl IntoIterator<Item = &'a AuditEvent>,
 ) -> Result<u64, ChainBreak> {
     let mut prev = GENESIS.to_string();
-    let mut expected_seq = 1;
     let mut count = 0;
-    for e in events {
+    for (expected_seq, e) in (1_i64..).zip(events) {
         let brk = |reason: String| ChainBreak {
             seq: e.seq,
             action: e.action.clone(),
@@ -167,7 +166,6 @@ pub fn verify_chain<'a>(
             ));
         }
         prev = e.hash.clone();
-        expected_seq += 1;
         count += 1;
     }
     Ok(count)

@@ -138,7 +138,7 @@ impl Store {
         reference: &TaskingRef,
         from: TaskingStatus,
         to: TaskingStatus,
-        by: &str,
+        by: Option<&str>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;

@@ -1,0 +1,169 @@
+//! Taskings: import, issue, list, show with completeness per post.
+
+use chancery_domain::access::{Resource, may_see};
+use chancery_domain::ids::{PostCode, TaskingRef};
+use chancery_domain::report::ReportStatus;
+use chancery_domain::tasking::{TaskingSpec, TaskingStatus};
+use chancery_domain::user::{Actor, Role};
+use chancery_store::{TaskingImport, TaskingRow};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::{App, AppError, AppResult, By, audit, reject_personal_data};
+
+/// A tasking as shown to one user, with the completeness table.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskingView {
+    /// The tasking.
+    pub tasking: TaskingSpec,
+    /// Draft, issued or closed.
+    pub status: TaskingStatus,
+    /// When issued.
+    pub issued_at: Option<String>,
+    /// One row per addressee post.
+    pub completeness: Vec<CompletenessRow>,
+}
+
+/// Where one addressee post stands on a tasking.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompletenessRow {
+    /// The post.
+    pub post: PostCode,
+    /// `not_started` or the report status.
+    pub status: String,
+    /// The report version being drafted or last transmitted.
+    pub version: Option<i64>,
+    /// When the latest version was transmitted.
+    pub transmitted_at: Option<String>,
+    /// `on_time`, `late` or `pending` (not yet transmitted, due date not passed).
+    pub timeliness: String,
+    /// Open lint findings on the current version (None when the viewer may not see the report).
+    pub lint_findings: Option<usize>,
+    /// Codes of the open findings, e.g. `E001`, `E007`.
+    pub lint_codes: Vec<String>,
+}
+
+impl App {
+    /// Imports a tasking file as a draft (HQ editor, or system for shipped content). Importing
+    /// the same file again changes nothing.
+    pub async fn import_tasking(&self, by: By<'_>, file: &str, text: &str) -> AppResult<(TaskingRef, TaskingImport)> {
+        if let By::User(a) = by
+            && a.role != Role::HqEditor
+        {
+            return Err(AppError::Forbidden(format!("{} is {}; only HQ editors import taskings", a.username, a.role)));
+        }
+        let spec = TaskingSpec::from_toml(file, text).map_err(|e| AppError::invalid(e.to_string()))?;
+        reject_personal_data(&format!("{file}: body"), &spec.body)?;
+        for s in &spec.sections {
+            reject_personal_data(&format!("{file}: section {} guidance", s.key), &s.guidance)?;
+        }
+        for tp in &spec.talking_points {
+            reject_personal_data(&format!("{file}: {}", tp.id), &tp.text)?;
+        }
+        let record = audit(by, "tasking.import", "tasking", spec.reference.as_str(), json!({"file": file}));
+        let outcome = self.store.import_tasking(&spec, &record).await?;
+        Ok((spec.reference, outcome))
+    }
+
+    /// Issues a draft tasking to its addressees (HQ editor, or system for the demo).
+    pub async fn issue_tasking(&self, by: By<'_>, reference: &TaskingRef) -> AppResult<()> {
+        if let By::User(a) = by
+            && a.role != Role::HqEditor
+        {
+            return Err(AppError::Forbidden(format!("{} is {}; only HQ editors issue taskings", a.username, a.role)));
+        }
+        let row = self.tasking_row(reference).await?;
+        if row.status != TaskingStatus::Draft {
+            return Err(AppError::invalid(format!("tasking {reference} is already {}", row.status.code())));
+        }
+        let record = audit(by, "tasking.issue", "tasking", reference.as_str(), json!({"addressees": row.spec.addressees}));
+        self.store
+            .set_tasking_status(reference, TaskingStatus::Draft, TaskingStatus::Issued, by_name(by), &record)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn tasking_row(&self, reference: &TaskingRef) -> AppResult<TaskingRow> {
+        self.store.tasking(reference).await?.ok_or_else(|| AppError::NotFound(format!("tasking {reference}")))
+    }
+
+    /// A tasking the user may see (not found otherwise, so existence does not leak).
+    pub(crate) async fn visible_tasking(&self, actor: &Actor, reference: &TaskingRef) -> AppResult<TaskingRow> {
+        let row = self.tasking_row(reference).await?;
+        if !may_see(actor, &tasking_resource(&row)) {
+            return Err(AppError::NotFound(format!("tasking {reference}")));
+        }
+        Ok(row)
+    }
+
+    /// Taskings the user may see.
+    pub async fn list_taskings(&self, actor: &Actor) -> AppResult<Vec<TaskingView>> {
+        let mut out = Vec::new();
+        for row in self.store.taskings().await? {
+            if may_see(actor, &tasking_resource(&row)) {
+                out.push(self.tasking_view(actor, row).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One tasking with its completeness table.
+    pub async fn show_tasking(&self, actor: &Actor, reference: &TaskingRef) -> AppResult<TaskingView> {
+        let row = self.visible_tasking(actor, reference).await?;
+        self.tasking_view(actor, row).await
+    }
+
+    async fn tasking_view(&self, actor: &Actor, row: TaskingRow) -> AppResult<TaskingView> {
+        let reports = self.store.reports_for(&row.spec.reference).await?;
+        let today = chancery_store::now().get(..10).unwrap_or_default().to_string();
+        let due = chancery_domain::dates::format(row.spec.due);
+        let mut completeness = Vec::new();
+        for post in &row.spec.addressees {
+            // Post-scoped users only learn about their own post's report in detail.
+            let report = reports.iter().find(|r| &r.post == post);
+            let mut line = CompletenessRow {
+                post: post.clone(),
+                status: "not_started".into(),
+                version: None,
+                transmitted_at: None,
+                timeliness: if today > due { "late".into() } else { "pending".into() },
+                lint_findings: None,
+                lint_codes: Vec::new(),
+            };
+            if let Some(report) = report {
+                line.status = report.status.code().into();
+                line.version = Some(report.version_no);
+                let versions = self.store.versions(report.id).await?;
+                if let Some(v) = versions.first() {
+                    // Timeliness is judged on the first transmission.
+                    line.transmitted_at = versions.last().map(|v| v.transmitted_at.clone());
+                    line.timeliness =
+                        if v.transmitted_at.get(..10).unwrap_or_default() <= due.as_str() { "on_time".into() } else { "late".into() };
+                }
+                if may_see(actor, &Resource::Report { post, status: report.status }) {
+                    let findings = self.findings_for(&row, report).await?;
+                    line.lint_findings = Some(findings.len());
+                    let mut codes: Vec<String> = findings.iter().map(|f| f.code.code().to_string()).collect();
+                    codes.dedup();
+                    line.lint_codes = codes;
+                }
+                if report.status == ReportStatus::Accepted && line.timeliness == "pending" {
+                    line.timeliness = "on_time".into();
+                }
+            }
+            completeness.push(line);
+        }
+        Ok(TaskingView { tasking: row.spec, status: row.status, issued_at: row.issued_at, completeness })
+    }
+}
+
+pub(crate) fn tasking_resource(row: &TaskingRow) -> Resource<'_> {
+    Resource::Tasking { status: row.status, addressees: &row.spec.addressees, marking: row.spec.classification }
+}
+
+fn by_name(by: By<'_>) -> Option<&str> {
+    match by {
+        By::User(a) => Some(a.username.as_str()),
+        By::System => None,
+    }
+}
