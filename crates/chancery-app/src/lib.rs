@@ -19,6 +19,7 @@ use chancery_domain::user::Actor;
 use chancery_store::Store;
 
 pub use content::{ContentSummary, DemoSummary, DemoUser};
+pub use users::{hash_password, random_password};
 pub use error::{AppError, AppResult};
 pub use reports::{PortionView, ReportView, SectionView};
 pub use taskings::{CompletenessRow, TaskingView};

@@ -1,0 +1,378 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Chancery: taskings, evidence-grade reports and clearance for a foreign ministry and its posts.
+#[derive(Debug, Parser)]
+#[command(name = "chancery", version, about, long_about = None)]
+pub struct Cli {
+    /// Database URL (sqlite:PATH).
+    #[arg(long, global = true, env = "CHANCERY_DATABASE", default_value = "sqlite:chancery.db")]
+    pub database: String,
+    /// Act as this user (checked against the same rules as the web).
+    #[arg(long = "as", global = true, value_name = "USERNAME")]
+    pub as_user: Option<String>,
+    /// Print JSON instead of text (read commands).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database (if missing), apply migrations and load the shipped content.
+    Init(ContentArg),
+    /// Apply pending migrations.
+    Migrate,
+    /// Load shipped content (posts, vocabularies, taskings); idempotent.
+    Content(ContentArg),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Diplomatic posts.
+    #[command(subcommand)]
+    Post(PostCmd),
+    /// Taskings from HQ.
+    #[command(subcommand)]
+    Tasking(TaskingCmd),
+    /// Post reports and their workflow.
+    #[command(subcommand)]
+    Report(ReportCmd),
+    /// Evidence sources.
+    #[command(subcommand)]
+    Source(SourceCmd),
+    /// Incidents (events, never persons).
+    #[command(subcommand)]
+    Incident(RecordCmd<IncidentArgs>),
+    /// Engagements with host-government officials.
+    #[command(subcommand)]
+    Engagement(RecordCmd<EngagementArgs>),
+    /// Host-government policy measures.
+    #[command(subcommand)]
+    Policy(RecordCmd<PolicyArgs>),
+    /// Show the evidence-lint findings of a report.
+    Lint(ReportRef),
+    /// The audit chain.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Build the demo database (and, once the web UI lands, serve it).
+    Demo(DemoArgs),
+}
+
+/// Where shipped content lives.
+#[derive(Debug, Args)]
+pub struct ContentArg {
+    /// The content folder (default: ./content, else the one shipped with the source).
+    #[arg(long)]
+    pub content: Option<PathBuf>,
+}
+
+/// `demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Build the database and exit (for scripts and tests).
+    #[arg(long)]
+    pub no_serve: bool,
+    /// The content folder.
+    #[arg(long)]
+    pub content: Option<PathBuf>,
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Add an account (the first one must be an admin; later ones need --as an admin).
+    Add {
+        /// Login name.
+        username: String,
+        /// admin, hq_editor, post_drafter, post_approver or reader.
+        #[arg(long)]
+        role: String,
+        /// U, SBU, C or S.
+        #[arg(long)]
+        clearance: String,
+        /// The post, for post_drafter and post_approver.
+        #[arg(long)]
+        post: Option<String>,
+        /// Read the password from the first line of standard input (else one is generated and printed once).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+}
+
+/// `post` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PostCmd {
+    /// List posts.
+    List,
+}
+
+/// `tasking` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TaskingCmd {
+    /// Import a tasking TOML file as a draft.
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Issue a draft tasking to its posts.
+    Issue {
+        /// Reference, e.g. CHN-2026-0001.
+        reference: String,
+    },
+    /// List taskings you may see.
+    List,
+    /// Show a tasking with its completeness table.
+    Show {
+        /// Reference.
+        reference: String,
+    },
+}
+
+/// A report: tasking reference and post.
+#[derive(Debug, Args)]
+pub struct ReportRef {
+    /// Tasking reference, e.g. CHN-2026-0001.
+    pub reference: String,
+    /// Post code, e.g. OTTAWA.
+    pub post: String,
+}
+
+/// `report` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// Start a report.
+    New(ReportRef),
+    /// Show a report (paragraphs above your clearance are withheld).
+    Show(ReportRef),
+    /// Replace one section's Markdown with a file's content.
+    Edit {
+        /// Which report.
+        #[command(flatten)]
+        report: ReportRef,
+        /// Section key, e.g. public_safety.
+        section: String,
+        /// Markdown file.
+        file: PathBuf,
+        /// The revision you edited (refused if someone saved since).
+        #[arg(long)]
+        revision: Option<i64>,
+    },
+    /// Send the draft to the post's approver.
+    Submit(ReportRef),
+    /// Clear (approve) the report.
+    Clear(ReportRef),
+    /// Transmit the cleared report to HQ.
+    Transmit {
+        /// Which report.
+        #[command(flatten)]
+        report: ReportRef,
+        /// Transmit despite lint findings, for this written reason (stored and printed).
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
+    },
+    /// Accept a transmitted report (HQ).
+    Accept(ReportRef),
+    /// Return the report with a reason.
+    Return {
+        /// Which report.
+        #[command(flatten)]
+        report: ReportRef,
+        /// What must change.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Comment on a report or one section.
+    Comment {
+        /// Which report.
+        #[command(flatten)]
+        report: ReportRef,
+        /// Section key.
+        #[arg(long)]
+        section: Option<String>,
+        /// The comment.
+        text: String,
+    },
+}
+
+/// `source` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SourceCmd {
+    /// Record a source, optionally with its captured content (hashed with SHA-256).
+    Add(SourceArgs),
+    /// Grade a source: reliability A-F and credibility 1-6, e.g. B2.
+    Grade {
+        /// Source id, e.g. S12.
+        source: String,
+        /// Grade, e.g. B2.
+        grade: String,
+        /// Why.
+        #[arg(long)]
+        rationale: String,
+    },
+    /// List sources you may see.
+    List,
+}
+
+/// Fields of a new source.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// official_statistics, legislation, court_record, government_statement, parliamentary_record, ngo_report, academic_study, news_report, meeting_note.
+    #[arg(long)]
+    pub kind: String,
+    /// Publishing organisation.
+    #[arg(long)]
+    pub publisher: String,
+    /// Title.
+    #[arg(long)]
+    pub title: String,
+    /// URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Publication date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long)]
+    pub published: Option<String>,
+    /// ISO 639-1 language code.
+    #[arg(long, default_value = "en")]
+    pub language: String,
+    /// Portion marking of the source record.
+    #[arg(long, default_value = "U")]
+    pub marking: String,
+    /// The source this one repeats, e.g. S3.
+    #[arg(long)]
+    pub derived_from: Option<String>,
+    /// File holding the captured content.
+    #[arg(long)]
+    pub capture: Option<PathBuf>,
+}
+
+/// `incident|engagement|policy` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RecordCmd<A: Args> {
+    /// Record one.
+    Add(A),
+    /// List those you may see.
+    List,
+}
+
+/// Fields of a new incident. There is no field for a person, by design.
+#[derive(Debug, Args)]
+pub struct IncidentArgs {
+    /// Recording post.
+    #[arg(long)]
+    pub post: String,
+    /// When (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long)]
+    pub occurred: String,
+    /// End of the period, if a range.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Country (ISO alpha-3).
+    #[arg(long)]
+    pub country: String,
+    /// Region or province.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// City or locality.
+    #[arg(long)]
+    pub locality: Option<String>,
+    /// Category code (content/vocabularies.toml).
+    #[arg(long)]
+    pub category: String,
+    /// Number of victims.
+    #[arg(long)]
+    pub victims: Option<u32>,
+    /// Number of suspects.
+    #[arg(long)]
+    pub suspects: Option<u32>,
+    /// suspected, charged, convicted_final, acquitted, unknown.
+    #[arg(long)]
+    pub legal_status: String,
+    /// unverified, corroborated, confirmed, not_substantiated.
+    #[arg(long)]
+    pub verification: String,
+    /// What happened, without identifying anyone.
+    #[arg(long)]
+    pub summary: String,
+    /// Portion marking.
+    #[arg(long)]
+    pub marking: String,
+    /// Source ids (repeat), e.g. --source S3 --source S7.
+    #[arg(long = "source")]
+    pub sources: Vec<String>,
+}
+
+/// Fields of a new engagement.
+#[derive(Debug, Args)]
+pub struct EngagementArgs {
+    /// Post.
+    #[arg(long)]
+    pub post: String,
+    /// Tasking whose talking points were delivered.
+    #[arg(long)]
+    pub tasking: Option<String>,
+    /// Date (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: String,
+    /// Host office met.
+    #[arg(long)]
+    pub host_office: String,
+    /// Official's title (never a private person).
+    #[arg(long)]
+    pub official_title: String,
+    /// Talking points delivered (repeat), e.g. --tp TP1.
+    #[arg(long = "tp")]
+    pub talking_points: Vec<String>,
+    /// What the host side said.
+    #[arg(long)]
+    pub response: String,
+    /// Follow-up.
+    #[arg(long, default_value = "")]
+    pub follow_up: String,
+    /// Portion marking.
+    #[arg(long)]
+    pub marking: String,
+}
+
+/// Fields of a new policy measure.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Country (ISO alpha-3).
+    #[arg(long)]
+    pub country: String,
+    /// Title.
+    #[arg(long)]
+    pub title: String,
+    /// law, regulation, plan_target, programme, agreement, announcement.
+    #[arg(long = "type")]
+    pub measure_type: String,
+    /// Announced (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long)]
+    pub announced: Option<String>,
+    /// In force.
+    #[arg(long)]
+    pub in_force: Option<String>,
+    /// What it does.
+    #[arg(long)]
+    pub description: String,
+    /// Source id, e.g. S4.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Portion marking.
+    #[arg(long, default_value = "U")]
+    pub marking: String,
+}
+
+/// `audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Walk the hash chain; name the first broken event and exit non-zero if any.
+    Verify,
+}

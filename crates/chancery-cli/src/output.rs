@@ -1,0 +1,114 @@
+//! Printing: JSON for scripts, aligned text for people.
+
+use anyhow::Result;
+use chancery_app::{ReportView, TaskingView};
+use chancery_domain::lint::Finding;
+use serde::Serialize;
+
+/// Output mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    /// Print JSON.
+    pub json: bool,
+}
+
+impl Out {
+    /// Prints `value` as JSON, or runs `text`.
+    pub fn value<T: Serialize>(&self, value: &T, text: impl FnOnce()) -> Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            text();
+        }
+        Ok(())
+    }
+}
+
+/// Prints lint findings, one per line.
+pub fn print_findings(findings: &[Finding]) {
+    if findings.is_empty() {
+        println!("lint: clean");
+        return;
+    }
+    println!("lint: {} finding(s)", findings.len());
+    for f in findings {
+        let place = match (&f.section, f.portion) {
+            (Some(s), Some(p)) => format!("{s} ¶{}", p + 1),
+            (Some(s), None) => s.to_string(),
+            _ => "report".into(),
+        };
+        println!("  {} {:<26} {:<28} {}", f.code.code(), f.code.name(), place, f.message);
+    }
+}
+
+/// Prints a tasking with its completeness table.
+pub fn print_tasking(v: &TaskingView) {
+    let t = &v.tasking;
+    println!("{}  {}", t.classification.banner(), t.reference);
+    println!("SUBJECT: {}", t.subject);
+    println!(
+        "status {}  issued {}  due {}  from {}",
+        v.status.code(),
+        v.issued_at.as_deref().unwrap_or("-"),
+        chancery_domain::dates::format(t.due),
+        t.issuing_office
+    );
+    println!("template: {}", t.sections.iter().map(|s| s.key.as_str()).collect::<Vec<_>>().join(", "));
+    println!("talking points: {}", t.talking_points.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(", "));
+    println!();
+    println!("{:<10} {:<13} {:<4} {:<8} {:<21} lint", "post", "status", "ver", "timing", "transmitted");
+    for c in &v.completeness {
+        let lint = match c.lint_findings {
+            Some(0) => "clean".to_string(),
+            Some(n) => format!("{n} ({})", c.lint_codes.join(",")),
+            None => "-".into(),
+        };
+        println!(
+            "{:<10} {:<13} {:<4} {:<8} {:<21} {}",
+            c.post.as_str(),
+            c.status,
+            c.version.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+            c.timeliness,
+            c.transmitted_at.as_deref().unwrap_or("-"),
+            lint
+        );
+    }
+}
+
+/// Prints a report as the user may see it.
+pub fn print_report(v: &ReportView) {
+    println!("{}", v.banner.banner());
+    println!("{} {}: {}", v.tasking, v.post, v.subject);
+    println!("status {}  version {}", v.status, v.version);
+    for s in &v.sections {
+        println!();
+        println!("## {} [{}]", s.title, s.key);
+        if s.portions.is_empty() {
+            println!("(empty)");
+        }
+        for p in &s.portions {
+            println!();
+            println!("{}", p.markdown.trim_end());
+        }
+    }
+    println!();
+    if !v.versions.is_empty() {
+        println!("transmitted versions:");
+        for ver in &v.versions {
+            println!(
+                "  v{} {} by {} sha256 {}{}",
+                ver.version,
+                ver.transmitted_at,
+                ver.transmitted_by,
+                ver.sha256,
+                ver.lint_override.as_deref().map(|r| format!(" (lint override: {r})")).unwrap_or_default()
+            );
+        }
+    }
+    for c in &v.comments {
+        println!("{} by {} at {}: {}", c.kind, c.author, c.at, c.body);
+    }
+    print_findings(&v.findings);
+    println!("you may: {}", v.actions.iter().map(|a| a.code()).collect::<Vec<_>>().join(", "));
+    println!("{}", v.banner.banner());
+}
