@@ -146,19 +146,26 @@ struct DemoReport {
 pub const DEMO_TASKING: &str = "CHN-2026-0001";
 
 fn read(path: &Path) -> AppResult<String> {
-    std::fs::read_to_string(path).map_err(|e| AppError::invalid(format!("{}: cannot read: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| AppError::invalid(format!("{}: cannot read: {e}", path.display())))
 }
 
 fn parse_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> AppResult<T> {
     let text = read(path)?;
-    toml::from_str(&text).map_err(|e| AppError::invalid(format!("{}: {}", path.display(), toml_error(&text, &e))))
+    toml::from_str(&text)
+        .map_err(|e| AppError::invalid(format!("{}: {}", path.display(), toml_error(&text, &e))))
 }
 
 fn source_key(key: &str, file: &Path) -> AppResult<i64> {
     key.strip_prefix('S')
         .and_then(|n| n.parse::<i64>().ok())
         .filter(|n| *n >= 1)
-        .ok_or_else(|| AppError::invalid(format!("{}: source key {key:?} must look like S12", file.display())))
+        .ok_or_else(|| {
+            AppError::invalid(format!(
+                "{}: source key {key:?} must look like S12",
+                file.display()
+            ))
+        })
 }
 
 impl App {
@@ -170,18 +177,27 @@ impl App {
 
         let vocab_file = dir.join("vocabularies.toml");
         let vocab: VocabFile = parse_toml(&vocab_file)?;
-        check_enum_vocab(&vocab_file, "source_kinds", &vocab.source_kinds, SourceKind::ALL.iter().map(|k| k.code()))?;
+        check_enum_vocab(
+            &vocab_file,
+            "source_kinds",
+            &vocab.source_kinds,
+            SourceKind::ALL.iter().map(|k| k.code()),
+        )?;
         check_enum_vocab(
             &vocab_file,
             "legal_statuses",
             &vocab.legal_statuses,
-            chancery_domain::evidence::LegalStatus::ALL.iter().map(|k| k.code()),
+            chancery_domain::evidence::LegalStatus::ALL
+                .iter()
+                .map(|k| k.code()),
         )?;
         check_enum_vocab(
             &vocab_file,
             "verification_statuses",
             &vocab.verification_statuses,
-            chancery_domain::evidence::Verification::ALL.iter().map(|k| k.code()),
+            chancery_domain::evidence::Verification::ALL
+                .iter()
+                .map(|k| k.code()),
         )?;
         let mut terms = 0;
         for (name, list) in [
@@ -190,13 +206,24 @@ impl App {
             ("legal_statuses", &vocab.legal_statuses),
             ("verification_statuses", &vocab.verification_statuses),
         ] {
-            let record = chancery_domain::audit::AuditRecord::new("system", "vocab.load", "vocabulary", name, serde_json::json!({"terms": list.len()}));
+            let record = chancery_domain::audit::AuditRecord::new(
+                "system",
+                "vocab.load",
+                "vocabulary",
+                name,
+                serde_json::json!({"terms": list.len()}),
+            );
             self.store.replace_vocab(name, list, &record).await?;
             terms += list.len();
         }
 
         let mut files: Vec<_> = std::fs::read_dir(dir.join("taskings"))
-            .map_err(|e| AppError::invalid(format!("{}: cannot list taskings: {e}", dir.join("taskings").display())))?
+            .map_err(|e| {
+                AppError::invalid(format!(
+                    "{}: cannot list taskings: {e}",
+                    dir.join("taskings").display()
+                ))
+            })?
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -205,10 +232,16 @@ impl App {
         let mut taskings = Vec::new();
         for f in files {
             let text = read(&f)?;
-            let (reference, outcome) = self.import_tasking(By::System, &f.display().to_string(), &text).await?;
+            let (reference, outcome) = self
+                .import_tasking(By::System, &f.display().to_string(), &text)
+                .await?;
             taskings.push((reference, outcome == TaskingImport::Created));
         }
-        Ok(ContentSummary { posts: posts.posts.len(), vocabulary_terms: terms, taskings })
+        Ok(ContentSummary {
+            posts: posts.posts.len(),
+            vocabulary_terms: terms,
+            taskings,
+        })
     }
 
     /// Builds the demo in an empty database: content, one account per role, the migration
@@ -216,19 +249,37 @@ impl App {
     /// transmitted, others in clearance, in draft or not started).
     pub async fn build_demo(&self, dir: &Path) -> AppResult<DemoSummary> {
         if self.store.user_count().await? > 0 {
-            return Err(AppError::invalid("the demo needs an empty database: it already has users"));
+            return Err(AppError::invalid(
+                "the demo needs an empty database: it already has users",
+            ));
         }
         let content = self.load_content(dir).await?;
         let demo_dir = dir.join("demo");
         let demo: DemoFile = parse_toml(&demo_dir.join("demo.toml"))?;
+        // Posts whose report is not started get no accounts and no report.
+        let started: Vec<&DemoReport> = demo
+            .reports
+            .iter()
+            .filter(|r| r.stage != "not_started")
+            .collect();
 
         let mut users = Vec::new();
         let mut accounts: HashMap<String, Actor> = HashMap::new();
-        let mut add = async |name: &str, role: Role, clearance: Classification, post: Option<&PostCode>| -> AppResult<Actor> {
-            let actor = Actor::new(Username::parse(name).map_err(|e| AppError::invalid(e.to_string()))?, role, clearance, post.cloned())
-                .map_err(|e| AppError::invalid(e.to_string()))?;
+        let mut add = async |name: &str,
+                             role: Role,
+                             clearance: Classification,
+                             post: Option<&PostCode>|
+               -> AppResult<Actor> {
+            let actor = Actor::new(
+                Username::parse(name).map_err(|e| AppError::invalid(e.to_string()))?,
+                role,
+                clearance,
+                post.cloned(),
+            )
+            .map_err(|e| AppError::invalid(e.to_string()))?;
             let password = random_password()?;
-            self.add_user_unchecked(By::System, &actor, Some(&password)).await?;
+            self.add_user_unchecked(By::System, &actor, Some(&password))
+                .await?;
             users.push(DemoUser {
                 username: name.into(),
                 role: role.code().into(),
@@ -240,30 +291,59 @@ impl App {
         };
         add("admin", Role::Admin, Classification::Secret, None).await?;
         let hq = add("hq.editor", Role::HqEditor, Classification::Secret, None).await?;
-        add("reader", Role::Reader, Classification::SensitiveButUnclassified, None).await?;
-        for r in &demo.reports {
+        add(
+            "reader",
+            Role::Reader,
+            Classification::SensitiveButUnclassified,
+            None,
+        )
+        .await?;
+        for r in &started {
             let lower = r.post.as_str().to_ascii_lowercase();
-            let d = add(&format!("{lower}.drafter"), Role::PostDrafter, Classification::Confidential, Some(&r.post)).await?;
-            let a = add(&format!("{lower}.approver"), Role::PostApprover, Classification::Confidential, Some(&r.post)).await?;
+            let d = add(
+                &format!("{lower}.drafter"),
+                Role::PostDrafter,
+                Classification::Confidential,
+                Some(&r.post),
+            )
+            .await?;
+            let a = add(
+                &format!("{lower}.approver"),
+                Role::PostApprover,
+                Classification::Confidential,
+                Some(&r.post),
+            )
+            .await?;
             accounts.insert(format!("{}/drafter", r.post), d);
             accounts.insert(format!("{}/approver", r.post), a);
         }
 
-        let tasking = TaskingRef::parse(DEMO_TASKING).map_err(|e| AppError::invalid(e.to_string()))?;
+        let tasking =
+            TaskingRef::parse(DEMO_TASKING).map_err(|e| AppError::invalid(e.to_string()))?;
         self.issue_tasking(By::User(&hq), &tasking).await?;
 
         let sources = self.load_demo_sources(&hq, dir).await?;
-        let policies = self.load_demo_policies(&demo_dir.join("policies.toml"), &sources).await?;
+        let policies = self
+            .load_demo_policies(&demo_dir.join("policies.toml"), &sources)
+            .await?;
 
-        for r in &demo.reports {
-            let (Some(drafter), Some(approver)) =
-                (accounts.get(&format!("{}/drafter", r.post)), accounts.get(&format!("{}/approver", r.post)))
-            else {
+        for r in started {
+            let (Some(drafter), Some(approver)) = (
+                accounts.get(&format!("{}/drafter", r.post)),
+                accounts.get(&format!("{}/approver", r.post)),
+            ) else {
                 continue;
             };
-            self.stage_demo_report(&demo_dir, &tasking, r, drafter, approver, &hq).await?;
+            self.stage_demo_report(&demo_dir, &tasking, r, drafter, approver, &hq)
+                .await?;
         }
-        Ok(DemoSummary { content, users, tasking, sources: sources.len(), policies })
+        Ok(DemoSummary {
+            content,
+            users,
+            tasking,
+            sources: sources.len(),
+            policies,
+        })
     }
 
     async fn load_demo_sources(&self, hq: &Actor, dir: &Path) -> AppResult<HashMap<String, i64>> {
@@ -275,7 +355,11 @@ impl App {
             let want = source_key(&s.key, &file)?;
             let derived_from = match &s.derived_from {
                 Some(k) => Some(*ids.get(k).ok_or_else(|| {
-                    AppError::invalid(format!("{}: source {}: derived_from {k} must name an earlier source", file.display(), s.key))
+                    AppError::invalid(format!(
+                        "{}: source {}: derived_from {k} must name an earlier source",
+                        file.display(),
+                        s.key
+                    ))
                 })?),
                 None => None,
             };
@@ -289,7 +373,10 @@ impl App {
                 marking: s.marking,
                 derived_from,
             };
-            let bytes = match (&s.capture_text, spec.url.as_deref().and_then(|u| captures.rows_for(u))) {
+            let bytes = match (
+                &s.capture_text,
+                spec.url.as_deref().and_then(|u| captures.rows_for(u)),
+            ) {
                 (Some(text), _) => Some((text.clone().into_bytes(), "text/plain", "captured text")),
                 (None, Some(rows)) => Some((rows, "text/csv", "data pack rows (content/data)")),
                 (None, None) => None,
@@ -302,8 +389,14 @@ impl App {
                     spec.url.unwrap_or_default()
                 )));
             };
-            let capture = Capture { name: name.into(), media_type: media_type.into(), bytes };
-            let id = self.add_source_as(By::User(hq), hq.username.as_str(), &spec, Some(&capture)).await?;
+            let capture = Capture {
+                name: name.into(),
+                media_type: media_type.into(),
+                bytes,
+            };
+            let id = self
+                .add_source_as(By::User(hq), hq.username.as_str(), &spec, Some(&capture))
+                .await?;
             if id != want {
                 return Err(AppError::invalid(format!(
                     "{}: source {} was stored as S{id}: the demo needs an empty database and keys numbered S1, S2, … in order",
@@ -311,19 +404,29 @@ impl App {
                     s.key
                 )));
             }
-            let grade = Grade::parse(&s.grade).map_err(|e| AppError::invalid(format!("{}: source {}: {e}", file.display(), s.key)))?;
+            let grade = Grade::parse(&s.grade).map_err(|e| {
+                AppError::invalid(format!("{}: source {}: {e}", file.display(), s.key))
+            })?;
             self.grade_source(hq, id, grade, &s.grade_rationale).await?;
             ids.insert(s.key, id);
         }
         Ok(ids)
     }
 
-    async fn load_demo_policies(&self, file: &Path, sources: &HashMap<String, i64>) -> AppResult<usize> {
+    async fn load_demo_policies(
+        &self,
+        file: &Path,
+        sources: &HashMap<String, i64>,
+    ) -> AppResult<usize> {
         let list: DemoPoliciesFile = parse_toml(file)?;
         for p in &list.policies {
             let source = match &p.source_key {
                 Some(k) => Some(*sources.get(k).ok_or_else(|| {
-                    AppError::invalid(format!("{}: policy {:?}: source_key {k} is not in sources.toml", file.display(), p.title))
+                    AppError::invalid(format!(
+                        "{}: policy {:?}: source_key {k} is not in sources.toml",
+                        file.display(),
+                        p.title
+                    ))
                 })?),
                 None => None,
             };
@@ -352,7 +455,13 @@ impl App {
         approver: &Actor,
         hq: &Actor,
     ) -> AppResult<()> {
-        let order = ["draft", "in_clearance", "cleared", "transmitted", "accepted"];
+        let order = [
+            "draft",
+            "in_clearance",
+            "cleared",
+            "transmitted",
+            "accepted",
+        ];
         let Some(stage) = order.iter().position(|s| *s == r.stage) else {
             return Err(AppError::invalid(format!(
                 "{}: post {}: unknown stage {:?}: expected one of {}",
@@ -376,17 +485,31 @@ impl App {
         }
         if let Ok(entries) = std::fs::read_dir(&folder) {
             for e in entries.filter_map(Result::ok) {
-                let name = e.file_name().to_string_lossy().trim_end_matches(".md").to_string();
-                let known = SectionKey::parse(&name).ok().is_some_and(|k| t.spec.section(&k).is_some());
+                let name = e
+                    .file_name()
+                    .to_string_lossy()
+                    .trim_end_matches(".md")
+                    .to_string();
+                let known = SectionKey::parse(&name)
+                    .ok()
+                    .is_some_and(|k| t.spec.section(&k).is_some());
                 if !known {
-                    return Err(AppError::invalid(format!("{}: not a section of {tasking}", e.path().display())));
+                    return Err(AppError::invalid(format!(
+                        "{}: not a section of {tasking}",
+                        e.path().display()
+                    )));
                 }
             }
         }
         let steps: [(&Actor, Action); 4] = [
             (drafter, Action::Submit),
             (approver, Action::Clear),
-            (approver, Action::Transmit { override_reason: None }),
+            (
+                approver,
+                Action::Transmit {
+                    override_reason: None,
+                },
+            ),
             (hq, Action::Accept),
         ];
         for (actor, action) in steps.iter().take(stage) {
@@ -426,24 +549,40 @@ struct DataPack {
 impl DataPack {
     fn read(dir: &Path) -> AppResult<DataPack> {
         let mut by_url: HashMap<String, Vec<u8>> = HashMap::new();
-        for (file, url_column) in [("observations.csv", "source_url"), ("policy_events.csv", "source_url")] {
+        for (file, url_column) in [
+            ("observations.csv", "source_url"),
+            ("policy_events.csv", "source_url"),
+        ] {
             let path = dir.join(file);
             let mut reader = csv::Reader::from_path(&path)
                 .map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))?;
-            let headers = reader.headers().map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))?.clone();
+            let headers = reader
+                .headers()
+                .map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))?
+                .clone();
             let Some(col) = headers.iter().position(|h| h == url_column) else {
-                return Err(AppError::invalid(format!("{}: no {url_column} column", path.display())));
+                return Err(AppError::invalid(format!(
+                    "{}: no {url_column} column",
+                    path.display()
+                )));
             };
             for (i, record) in reader.records().enumerate() {
-                let record = record.map_err(|e| AppError::invalid(format!("{}: row {}: {e}", path.display(), i + 2)))?;
+                let record = record.map_err(|e| {
+                    AppError::invalid(format!("{}: row {}: {e}", path.display(), i + 2))
+                })?;
                 let Some(url) = record.get(col) else { continue };
                 let entry = by_url.entry(url.to_string()).or_default();
                 let mut w = csv::Writer::from_writer(Vec::new());
                 if entry.is_empty() {
-                    w.write_record(&headers).map_err(|e| AppError::invalid(e.to_string()))?;
+                    w.write_record(&headers)
+                        .map_err(|e| AppError::invalid(e.to_string()))?;
                 }
-                w.write_record(&record).map_err(|e| AppError::invalid(e.to_string()))?;
-                entry.extend(w.into_inner().map_err(|e| AppError::invalid(e.to_string()))?);
+                w.write_record(&record)
+                    .map_err(|e| AppError::invalid(e.to_string()))?;
+                entry.extend(
+                    w.into_inner()
+                        .map_err(|e| AppError::invalid(e.to_string()))?,
+                );
             }
         }
         Ok(DataPack { by_url })

@@ -39,7 +39,9 @@ fn describe(found: &[PersonalData]) -> String {
         .map(|p| match p.kind {
             chancery_domain::lint::PersonalDataKind::Email => "an e-mail address",
             chancery_domain::lint::PersonalDataKind::Phone => "a telephone number",
-            chancery_domain::lint::PersonalDataKind::IdentityNumber => "an identity or passport number",
+            chancery_domain::lint::PersonalDataKind::IdentityNumber => {
+                "an identity or passport number"
+            }
             chancery_domain::lint::PersonalDataKind::DateOfBirth => "a date of birth",
         })
         .collect();

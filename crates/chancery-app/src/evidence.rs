@@ -20,48 +20,101 @@ fn may_record(actor: &Actor) -> AppResult<()> {
 
 fn own_post(actor: &Actor, post: &chancery_domain::ids::PostCode) -> AppResult<()> {
     if actor.role.is_post_scoped() && !actor.is_at(post) {
-        return Err(AppError::Forbidden(format!("{} works for another post and cannot record for {post}", actor.username)));
+        return Err(AppError::Forbidden(format!(
+            "{} works for another post and cannot record for {post}",
+            actor.username
+        )));
     }
     Ok(())
 }
 
 impl App {
     /// Records a source with optional captured content (hashed). Returns its id (`S<id>`).
-    pub async fn add_source(&self, actor: &Actor, spec: &SourceSpec, capture: Option<&Capture>) -> AppResult<i64> {
+    pub async fn add_source(
+        &self,
+        actor: &Actor,
+        spec: &SourceSpec,
+        capture: Option<&Capture>,
+    ) -> AppResult<i64> {
         may_record(actor)?;
-        self.add_source_as(By::User(actor), actor.username.as_str(), spec, capture).await
+        self.add_source_as(By::User(actor), actor.username.as_str(), spec, capture)
+            .await
     }
 
-    pub(crate) async fn add_source_as(&self, by: By<'_>, created_by: &str, spec: &SourceSpec, capture: Option<&Capture>) -> AppResult<i64> {
-        spec.validate().map_err(|e| AppError::invalid(format!("source: {e}")))?;
+    pub(crate) async fn add_source_as(
+        &self,
+        by: By<'_>,
+        created_by: &str,
+        spec: &SourceSpec,
+        capture: Option<&Capture>,
+    ) -> AppResult<i64> {
+        spec.validate()
+            .map_err(|e| AppError::invalid(format!("source: {e}")))?;
         reject_personal_data("source title", &spec.title)?;
-        if spec.marking > match by {
-            By::User(a) => a.clearance,
-            By::System => chancery_domain::Classification::Secret,
-        } {
+        if spec.marking
+            > match by {
+                By::User(a) => a.clearance,
+                By::System => chancery_domain::Classification::Secret,
+            }
+        {
             return Err(AppError::invalid("source: marking is above your clearance"));
         }
-        let record = audit(by, "source.add", "source", "", json!({"kind": spec.kind.code(), "title": spec.title}));
-        Ok(self.store.insert_source(spec, capture, created_by, &record).await?)
+        let record = audit(
+            by,
+            "source.add",
+            "source",
+            "",
+            json!({"kind": spec.kind.code(), "title": spec.title}),
+        );
+        Ok(self
+            .store
+            .insert_source(spec, capture, created_by, &record)
+            .await?)
     }
 
     /// Grades a source (A–F, 1–6) with a rationale; the grader is recorded by name.
-    pub async fn grade_source(&self, actor: &Actor, id: i64, grade: Grade, rationale: &str) -> AppResult<()> {
+    pub async fn grade_source(
+        &self,
+        actor: &Actor,
+        id: i64,
+        grade: Grade,
+        rationale: &str,
+    ) -> AppResult<()> {
         may_record(actor)?;
         if rationale.trim().is_empty() {
-            return Err(AppError::invalid("grade: give a rationale (why this reliability and credibility)"));
+            return Err(AppError::invalid(
+                "grade: give a rationale (why this reliability and credibility)",
+            ));
         }
         reject_personal_data("grade rationale", rationale)?;
         self.visible_source(actor, id).await?;
-        let record = audit(By::User(actor), "source.grade", "source", format!("S{id}"), json!({"grade": grade.to_string()}));
-        self.store.grade_source(id, grade, rationale.trim(), &actor.username, &record).await?;
+        let record = audit(
+            By::User(actor),
+            "source.grade",
+            "source",
+            format!("S{id}"),
+            json!({"grade": grade.to_string()}),
+        );
+        self.store
+            .grade_source(id, grade, rationale.trim(), &actor.username, &record)
+            .await?;
         Ok(())
     }
 
     /// A source the actor may see.
     pub async fn visible_source(&self, actor: &Actor, id: i64) -> AppResult<SourceRow> {
         match self.store.source(id).await? {
-            Some(s) if may_see(actor, &Resource::Record { post: None, marking: s.spec.marking }) => Ok(s),
+            Some(s)
+                if may_see(
+                    actor,
+                    &Resource::Record {
+                        post: None,
+                        marking: s.spec.marking,
+                    },
+                ) =>
+            {
+                Ok(s)
+            }
             _ => Err(AppError::NotFound(format!("source S{id}"))),
         }
     }
@@ -73,7 +126,15 @@ impl App {
             .sources()
             .await?
             .into_iter()
-            .filter(|s| may_see(actor, &Resource::Record { post: None, marking: s.spec.marking }))
+            .filter(|s| {
+                may_see(
+                    actor,
+                    &Resource::Record {
+                        post: None,
+                        marking: s.spec.marking,
+                    },
+                )
+            })
             .collect())
     }
 
@@ -81,7 +142,8 @@ impl App {
     pub async fn add_incident(&self, actor: &Actor, spec: &IncidentSpec) -> AppResult<i64> {
         may_record(actor)?;
         own_post(actor, &spec.post)?;
-        spec.validate().map_err(|e| AppError::invalid(format!("incident: {e}")))?;
+        spec.validate()
+            .map_err(|e| AppError::invalid(format!("incident: {e}")))?;
         for (field, text) in [
             ("incident summary", Some(spec.summary.as_str())),
             ("incident region", spec.region.as_deref()),
@@ -94,8 +156,17 @@ impl App {
         for s in &spec.sources {
             self.visible_source(actor, *s).await?;
         }
-        let record = audit(By::User(actor), "incident.add", "incident", "", json!({"category": spec.category.as_str(), "post": spec.post.as_str()}));
-        Ok(self.store.insert_incident(spec, actor.username.as_str(), &record).await?)
+        let record = audit(
+            By::User(actor),
+            "incident.add",
+            "incident",
+            "",
+            json!({"category": spec.category.as_str(), "post": spec.post.as_str()}),
+        );
+        Ok(self
+            .store
+            .insert_incident(spec, actor.username.as_str(), &record)
+            .await?)
     }
 
     /// Incidents the actor may see.
@@ -105,7 +176,15 @@ impl App {
             .incidents()
             .await?
             .into_iter()
-            .filter(|i| may_see(actor, &Resource::Record { post: Some(&i.spec.post), marking: i.spec.marking }))
+            .filter(|i| {
+                may_see(
+                    actor,
+                    &Resource::Record {
+                        post: Some(&i.spec.post),
+                        marking: i.spec.marking,
+                    },
+                )
+            })
             .collect())
     }
 
@@ -123,24 +202,39 @@ impl App {
             reject_personal_data(field, text)?;
         }
         if spec.host_office.trim().is_empty() || spec.official_title.trim().is_empty() {
-            return Err(AppError::invalid("engagement: give the host office and the official's title"));
+            return Err(AppError::invalid(
+                "engagement: give the host office and the official's title",
+            ));
         }
         match &spec.tasking {
             Some(reference) => {
                 let t = self.visible_tasking(actor, reference).await?;
                 for tp in &spec.talking_points {
                     if !t.spec.talking_points.iter().any(|p| &p.id == tp) {
-                        return Err(AppError::invalid(format!("engagement: tasking {reference} has no talking point {tp}")));
+                        return Err(AppError::invalid(format!(
+                            "engagement: tasking {reference} has no talking point {tp}"
+                        )));
                     }
                 }
             }
             None if !spec.talking_points.is_empty() => {
-                return Err(AppError::invalid("engagement: talking points need the tasking they come from (--tasking)"));
+                return Err(AppError::invalid(
+                    "engagement: talking points need the tasking they come from (--tasking)",
+                ));
             }
             None => {}
         }
-        let record = audit(By::User(actor), "engagement.add", "engagement", "", json!({"post": spec.post.as_str(), "date": chancery_domain::dates::format(spec.date)}));
-        Ok(self.store.insert_engagement(spec, actor.username.as_str(), &record).await?)
+        let record = audit(
+            By::User(actor),
+            "engagement.add",
+            "engagement",
+            "",
+            json!({"post": spec.post.as_str(), "date": chancery_domain::dates::format(spec.date)}),
+        );
+        Ok(self
+            .store
+            .insert_engagement(spec, actor.username.as_str(), &record)
+            .await?)
     }
 
     /// Engagements the actor may see.
@@ -150,23 +244,43 @@ impl App {
             .engagements()
             .await?
             .into_iter()
-            .filter(|e| may_see(actor, &Resource::Record { post: Some(&e.spec.post), marking: e.spec.marking }))
+            .filter(|e| {
+                may_see(
+                    actor,
+                    &Resource::Record {
+                        post: Some(&e.spec.post),
+                        marking: e.spec.marking,
+                    },
+                )
+            })
             .collect())
     }
 
     /// Records a host-government policy measure.
     pub async fn add_policy(&self, actor: &Actor, spec: &PolicySpec) -> AppResult<i64> {
         may_record(actor)?;
-        self.add_policy_as(By::User(actor), actor.username.as_str(), spec).await
+        self.add_policy_as(By::User(actor), actor.username.as_str(), spec)
+            .await
     }
 
-    pub(crate) async fn add_policy_as(&self, by: By<'_>, created_by: &str, spec: &PolicySpec) -> AppResult<i64> {
+    pub(crate) async fn add_policy_as(
+        &self,
+        by: By<'_>,
+        created_by: &str,
+        spec: &PolicySpec,
+    ) -> AppResult<i64> {
         if spec.title.trim().is_empty() {
             return Err(AppError::invalid("policy: title must not be empty"));
         }
         reject_personal_data("policy description", &spec.description)?;
         reject_personal_data("policy title", &spec.title)?;
-        let record = audit(by, "policy.add", "policy", "", json!({"country": spec.country.as_str(), "title": spec.title}));
+        let record = audit(
+            by,
+            "policy.add",
+            "policy",
+            "",
+            json!({"country": spec.country.as_str(), "title": spec.title}),
+        );
         Ok(self.store.insert_policy(spec, created_by, &record).await?)
     }
 
@@ -177,7 +291,15 @@ impl App {
             .policies()
             .await?
             .into_iter()
-            .filter(|p| may_see(actor, &Resource::Record { post: None, marking: p.spec.marking }))
+            .filter(|p| {
+                may_see(
+                    actor,
+                    &Resource::Record {
+                        post: None,
+                        marking: p.spec.marking,
+                    },
+                )
+            })
             .collect())
     }
 }

@@ -19,10 +19,10 @@ use chancery_domain::user::Actor;
 use chancery_store::Store;
 
 pub use content::{ContentSummary, DemoSummary, DemoUser};
-pub use users::{hash_password, random_password};
 pub use error::{AppError, AppResult};
 pub use reports::{PortionView, ReportView, SectionView};
 pub use taskings::{CompletenessRow, TaskingView};
+pub use users::{hash_password, random_password};
 
 /// The application: a store plus the rules.
 #[derive(Debug, Clone)]
@@ -73,7 +73,13 @@ impl App {
     }
 }
 
-fn audit(by: By<'_>, action: &str, kind: &str, id: impl Into<String>, payload: serde_json::Value) -> AuditRecord {
+fn audit(
+    by: By<'_>,
+    action: &str,
+    kind: &str,
+    id: impl Into<String>,
+    payload: serde_json::Value,
+) -> AuditRecord {
     AuditRecord::new(by.name(), action, kind, id, payload)
 }
 
@@ -83,6 +89,9 @@ fn reject_personal_data(location: &str, text: &str) -> AppResult<()> {
     if found.is_empty() {
         Ok(())
     } else {
-        Err(AppError::PersonalData { location: location.to_string(), found })
+        Err(AppError::PersonalData {
+            location: location.to_string(),
+            found,
+        })
     }
 }

@@ -109,26 +109,55 @@ impl App {
     }
 
     /// Loads a report the actor may see; not found otherwise, so existence does not leak.
-    async fn visible_report(&self, actor: &Actor, tasking: &TaskingRef, post: &PostCode) -> AppResult<(TaskingRow, ReportRow)> {
+    async fn visible_report(
+        &self,
+        actor: &Actor,
+        tasking: &TaskingRef,
+        post: &PostCode,
+    ) -> AppResult<(TaskingRow, ReportRow)> {
         let t = self.visible_tasking(actor, tasking).await?;
         let r = self.report_row(tasking, post).await?;
-        if !may_see(actor, &Resource::Report { post, status: r.status }) {
-            return Err(AppError::NotFound(format!("report of {post} for {tasking}")));
+        if !may_see(
+            actor,
+            &Resource::Report {
+                post,
+                status: r.status,
+            },
+        ) {
+            return Err(AppError::NotFound(format!(
+                "report of {post} for {tasking}"
+            )));
         }
         Ok((t, r))
     }
 
     /// Starts the report of `post` for an issued tasking addressed to it.
-    pub async fn new_report(&self, actor: &Actor, tasking: &TaskingRef, post: &PostCode) -> AppResult<ReportRow> {
+    pub async fn new_report(
+        &self,
+        actor: &Actor,
+        tasking: &TaskingRef,
+        post: &PostCode,
+    ) -> AppResult<ReportRow> {
         let t = self.visible_tasking(actor, tasking).await?;
         if t.status != TaskingStatus::Issued {
-            return Err(AppError::invalid(format!("tasking {tasking} is {}: reports start once it is issued", t.status.code())));
+            return Err(AppError::invalid(format!(
+                "tasking {tasking} is {}: reports start once it is issued",
+                t.status.code()
+            )));
         }
         if !t.spec.addressees.contains(post) {
-            return Err(AppError::invalid(format!("tasking {tasking} is not addressed to {post}")));
+            return Err(AppError::invalid(format!(
+                "tasking {tasking} is not addressed to {post}"
+            )));
         }
         workflow::may_start(post, actor)?;
-        let record = audit(By::User(actor), "report.new", "report", report_id(tasking, post), json!({}));
+        let record = audit(
+            By::User(actor),
+            "report.new",
+            "report",
+            report_id(tasking, post),
+            json!({}),
+        );
         Ok(self.store.create_report(tasking, post, &record).await?)
     }
 
@@ -148,12 +177,24 @@ impl App {
         let (t, report) = self.visible_report(actor, tasking, post).await?;
         let Some(template) = t.spec.section(section) else {
             let keys: Vec<&str> = t.spec.sections.iter().map(|s| s.key.as_str()).collect();
-            return Err(AppError::invalid(format!("tasking {tasking} has no section {section:?}: sections are {}", keys.join(", "))));
+            return Err(AppError::invalid(format!(
+                "tasking {tasking} has no section {section:?}: sections are {}",
+                keys.join(", ")
+            )));
         };
         workflow::may_edit(report.status, post, actor)?;
-        reject_personal_data(&format!("section {} ({})", section, template.title), markdown)?;
+        reject_personal_data(
+            &format!("section {} ({})", section, template.title),
+            markdown,
+        )?;
         let body = with_explicit_markings(markdown, t.spec.classification);
-        let current = self.store.sections(report.id).await?.into_iter().find(|s| &s.key == section).map_or(0, |s| s.revision);
+        let current = self
+            .store
+            .sections(report.id)
+            .await?
+            .into_iter()
+            .find(|s| &s.key == section)
+            .map_or(0, |s| s.revision);
         let expected = expected_revision.unwrap_or(current);
         let record = audit(
             By::User(actor),
@@ -162,23 +203,46 @@ impl App {
             report_id(tasking, post),
             json!({"section": section.as_str(), "version": report.version_no, "body_sha256": chancery_domain::audit::sha256_hex(body.as_bytes())}),
         );
-        let revision = self.store.save_section(&report, section, &body, expected, &actor.username, &record).await?;
+        let revision = self
+            .store
+            .save_section(&report, section, &body, expected, &actor.username, &record)
+            .await?;
         let report = self.report_row(tasking, post).await?;
         let findings = self.findings_for(&t, &report).await?;
         Ok((revision, findings))
     }
 
     /// Lint findings on a report's current text.
-    pub async fn lint(&self, actor: &Actor, tasking: &TaskingRef, post: &PostCode) -> AppResult<Vec<Finding>> {
+    pub async fn lint(
+        &self,
+        actor: &Actor,
+        tasking: &TaskingRef,
+        post: &PostCode,
+    ) -> AppResult<Vec<Finding>> {
         let (t, r) = self.visible_report(actor, tasking, post).await?;
         self.findings_for(&t, &r).await
     }
 
-    pub(crate) async fn findings_for(&self, t: &TaskingRow, r: &ReportRow) -> AppResult<Vec<Finding>> {
-        let sections: BTreeMap<SectionKey, String> =
-            self.store.sections(r.id).await?.into_iter().map(|s| (s.key, s.body)).collect();
+    pub(crate) async fn findings_for(
+        &self,
+        t: &TaskingRow,
+        r: &ReportRow,
+    ) -> AppResult<Vec<Finding>> {
+        let sections: BTreeMap<SectionKey, String> = self
+            .store
+            .sections(r.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.key, s.body))
+            .collect();
         let sources = self.store.source_facts().await?;
-        let incidents: HashSet<i64> = self.store.incidents().await?.into_iter().map(|i| i.id).collect();
+        let incidents: HashSet<i64> = self
+            .store
+            .incidents()
+            .await?
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
         let tps: Vec<_> = t.spec.talking_points.iter().map(|tp| tp.id).collect();
         Ok(lint_report(&LintInput {
             template: &t.spec.sections,
@@ -192,16 +256,28 @@ impl App {
 
     /// Takes a workflow action on a report. Transmission freezes the current version (content,
     /// findings and any override reason) immutably.
-    pub async fn act(&self, actor: &Actor, tasking: &TaskingRef, post: &PostCode, action: &Action) -> AppResult<ReportRow> {
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        tasking: &TaskingRef,
+        post: &PostCode,
+        action: &Action,
+    ) -> AppResult<ReportRow> {
         let (t, report) = self.visible_report(actor, tasking, post).await?;
         let drafters = self.store.drafters(report.id, report.version_no).await?;
         let findings = self.findings_for(&t, &report).await?;
-        let facts = ReportFacts { status: report.status, post, drafters: &drafters, blocking_findings: findings.len() };
+        let facts = ReportFacts {
+            status: report.status,
+            post,
+            drafters: &drafters,
+            blocking_findings: findings.len(),
+        };
         let outcome = workflow::transition(&facts, action, actor)?;
         let freeze = if outcome.freezes_version {
             Some(Frozen {
                 content_json: self.frozen_content(&t, &report).await?,
-                findings_json: serde_json::to_string(&findings).map_err(|e| AppError::invalid(e.to_string()))?,
+                findings_json: serde_json::to_string(&findings)
+                    .map_err(|e| AppError::invalid(e.to_string()))?,
                 lint_override: outcome.lint_override.clone(),
             })
         } else {
@@ -231,19 +307,30 @@ impl App {
                 "reason": return_reason,
             }),
         );
-        Ok(self.store.apply_transition(&report, &transition, &actor.username, &record).await?)
+        Ok(self
+            .store
+            .apply_transition(&report, &transition, &actor.username, &record)
+            .await?)
     }
 
     async fn frozen_content(&self, t: &TaskingRow, r: &ReportRow) -> AppResult<String> {
-        let mut bodies: BTreeMap<SectionKey, String> =
-            self.store.sections(r.id).await?.into_iter().map(|s| (s.key, s.body)).collect();
+        let mut bodies: BTreeMap<SectionKey, String> = self
+            .store
+            .sections(r.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.key, s.body))
+            .collect();
         let sections: Vec<serde_json::Value> = t
             .spec
             .sections
             .iter()
             .map(|s| {
                 let body = bodies.remove(&s.key).unwrap_or_default();
-                let marks: Vec<&str> = portions(&body, t.spec.classification).iter().map(|p| p.marking.code()).collect();
+                let marks: Vec<&str> = portions(&body, t.spec.classification)
+                    .iter()
+                    .map(|p| p.marking.code())
+                    .collect();
                 json!({"key": s.key.as_str(), "title": s.title, "body": body, "markings": marks})
             })
             .collect();
@@ -257,22 +344,48 @@ impl App {
     }
 
     /// Adds a comment to a report (anyone who may see it).
-    pub async fn comment(&self, actor: &Actor, tasking: &TaskingRef, post: &PostCode, section: Option<&SectionKey>, body: &str) -> AppResult<i64> {
+    pub async fn comment(
+        &self,
+        actor: &Actor,
+        tasking: &TaskingRef,
+        post: &PostCode,
+        section: Option<&SectionKey>,
+        body: &str,
+    ) -> AppResult<i64> {
         let (_, report) = self.visible_report(actor, tasking, post).await?;
         if body.trim().is_empty() {
             return Err(AppError::invalid("comment: must not be empty"));
         }
         reject_personal_data("comment", body)?;
-        let record = audit(By::User(actor), "report.comment", "report", report_id(tasking, post), json!({"section": section.map(|s| s.as_str())}));
-        Ok(self.store.add_comment(&report, section, &actor.username, body, &record).await?)
+        let record = audit(
+            By::User(actor),
+            "report.comment",
+            "report",
+            report_id(tasking, post),
+            json!({"section": section.map(|s| s.as_str())}),
+        );
+        Ok(self
+            .store
+            .add_comment(&report, section, &actor.username, body, &record)
+            .await?)
     }
 
     /// The report as `actor` may see it: paragraphs above their clearance are replaced by
     /// `[paragraph withheld: C]`, and the banner is the highest marking actually shown.
-    pub async fn show_report(&self, actor: &Actor, tasking: &TaskingRef, post: &PostCode) -> AppResult<ReportView> {
+    pub async fn show_report(
+        &self,
+        actor: &Actor,
+        tasking: &TaskingRef,
+        post: &PostCode,
+    ) -> AppResult<ReportView> {
         let (t, r) = self.visible_report(actor, tasking, post).await?;
-        let mut rows: BTreeMap<SectionKey, chancery_store::SectionRow> =
-            self.store.sections(r.id).await?.into_iter().map(|s| (s.key.clone(), s)).collect();
+        let mut rows: BTreeMap<SectionKey, chancery_store::SectionRow> = self
+            .store
+            .sections(r.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.key.clone(), s))
+            .collect();
         let mut banner = Classification::Unclassified;
         let mut sections = Vec::new();
         for s in &t.spec.sections {
@@ -281,12 +394,27 @@ impl App {
             let portions = portions(body, t.spec.classification)
                 .into_iter()
                 .map(|p| {
-                    let visible = may_see(actor, &Resource::Paragraph { post, status: r.status, marking: p.marking });
+                    let visible = may_see(
+                        actor,
+                        &Resource::Paragraph {
+                            post,
+                            status: r.status,
+                            marking: p.marking,
+                        },
+                    );
                     if visible {
                         banner = banner.max(p.marking);
-                        PortionView { marking: p.marking, withheld: false, markdown: p.markdown }
+                        PortionView {
+                            marking: p.marking,
+                            withheld: false,
+                            markdown: p.markdown,
+                        }
                     } else {
-                        PortionView { marking: p.marking, withheld: true, markdown: format!("[paragraph withheld: {}]", p.marking) }
+                        PortionView {
+                            marking: p.marking,
+                            withheld: true,
+                            markdown: format!("[paragraph withheld: {}]", p.marking),
+                        }
                     }
                 })
                 .collect();
@@ -298,11 +426,23 @@ impl App {
                 portions,
             });
         }
-        let any_withheld = sections.iter().flat_map(|s| &s.portions).any(|p| p.withheld);
+        let any_withheld = sections
+            .iter()
+            .flat_map(|s| &s.portions)
+            .any(|p| p.withheld);
         // Findings quote paragraph text; only show them to users who see everything.
-        let findings = if any_withheld { Vec::new() } else { self.findings_for(&t, &r).await? };
+        let findings = if any_withheld {
+            Vec::new()
+        } else {
+            self.findings_for(&t, &r).await?
+        };
         let drafters = self.store.drafters(r.id, r.version_no).await?;
-        let facts = ReportFacts { status: r.status, post, drafters: &drafters, blocking_findings: findings.len() };
+        let facts = ReportFacts {
+            status: r.status,
+            post,
+            drafters: &drafters,
+            blocking_findings: findings.len(),
+        };
         let versions = self
             .store
             .versions(r.id)
@@ -321,7 +461,13 @@ impl App {
             .comments(r.id)
             .await?
             .into_iter()
-            .map(|c| CommentInfo { kind: c.kind, section: c.section, author: c.author, body: c.body, at: c.created_at })
+            .map(|c| CommentInfo {
+                kind: c.kind,
+                section: c.section,
+                author: c.author,
+                body: c.body,
+                at: c.created_at,
+            })
             .collect();
         Ok(ReportView {
             tasking: tasking.clone(),

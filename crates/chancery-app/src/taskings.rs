@@ -46,13 +46,22 @@ pub struct CompletenessRow {
 impl App {
     /// Imports a tasking file as a draft (HQ editor, or system for shipped content). Importing
     /// the same file again changes nothing.
-    pub async fn import_tasking(&self, by: By<'_>, file: &str, text: &str) -> AppResult<(TaskingRef, TaskingImport)> {
+    pub async fn import_tasking(
+        &self,
+        by: By<'_>,
+        file: &str,
+        text: &str,
+    ) -> AppResult<(TaskingRef, TaskingImport)> {
         if let By::User(a) = by
             && a.role != Role::HqEditor
         {
-            return Err(AppError::Forbidden(format!("{} is {}; only HQ editors import taskings", a.username, a.role)));
+            return Err(AppError::Forbidden(format!(
+                "{} is {}; only HQ editors import taskings",
+                a.username, a.role
+            )));
         }
-        let spec = TaskingSpec::from_toml(file, text).map_err(|e| AppError::invalid(e.to_string()))?;
+        let spec =
+            TaskingSpec::from_toml(file, text).map_err(|e| AppError::invalid(e.to_string()))?;
         reject_personal_data(&format!("{file}: body"), &spec.body)?;
         for s in &spec.sections {
             reject_personal_data(&format!("{file}: section {} guidance", s.key), &s.guidance)?;
@@ -60,7 +69,13 @@ impl App {
         for tp in &spec.talking_points {
             reject_personal_data(&format!("{file}: {}", tp.id), &tp.text)?;
         }
-        let record = audit(by, "tasking.import", "tasking", spec.reference.as_str(), json!({"file": file}));
+        let record = audit(
+            by,
+            "tasking.import",
+            "tasking",
+            spec.reference.as_str(),
+            json!({"file": file}),
+        );
         let outcome = self.store.import_tasking(&spec, &record).await?;
         Ok((spec.reference, outcome))
     }
@@ -70,25 +85,50 @@ impl App {
         if let By::User(a) = by
             && a.role != Role::HqEditor
         {
-            return Err(AppError::Forbidden(format!("{} is {}; only HQ editors issue taskings", a.username, a.role)));
+            return Err(AppError::Forbidden(format!(
+                "{} is {}; only HQ editors issue taskings",
+                a.username, a.role
+            )));
         }
         let row = self.tasking_row(reference).await?;
         if row.status != TaskingStatus::Draft {
-            return Err(AppError::invalid(format!("tasking {reference} is already {}", row.status.code())));
+            return Err(AppError::invalid(format!(
+                "tasking {reference} is already {}",
+                row.status.code()
+            )));
         }
-        let record = audit(by, "tasking.issue", "tasking", reference.as_str(), json!({"addressees": row.spec.addressees}));
+        let record = audit(
+            by,
+            "tasking.issue",
+            "tasking",
+            reference.as_str(),
+            json!({"addressees": row.spec.addressees}),
+        );
         self.store
-            .set_tasking_status(reference, TaskingStatus::Draft, TaskingStatus::Issued, by_name(by), &record)
+            .set_tasking_status(
+                reference,
+                TaskingStatus::Draft,
+                TaskingStatus::Issued,
+                by_name(by),
+                &record,
+            )
             .await?;
         Ok(())
     }
 
     pub(crate) async fn tasking_row(&self, reference: &TaskingRef) -> AppResult<TaskingRow> {
-        self.store.tasking(reference).await?.ok_or_else(|| AppError::NotFound(format!("tasking {reference}")))
+        self.store
+            .tasking(reference)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("tasking {reference}")))
     }
 
     /// A tasking the user may see (not found otherwise, so existence does not leak).
-    pub(crate) async fn visible_tasking(&self, actor: &Actor, reference: &TaskingRef) -> AppResult<TaskingRow> {
+    pub(crate) async fn visible_tasking(
+        &self,
+        actor: &Actor,
+        reference: &TaskingRef,
+    ) -> AppResult<TaskingRow> {
         let row = self.tasking_row(reference).await?;
         if !may_see(actor, &tasking_resource(&row)) {
             return Err(AppError::NotFound(format!("tasking {reference}")));
@@ -108,14 +148,21 @@ impl App {
     }
 
     /// One tasking with its completeness table.
-    pub async fn show_tasking(&self, actor: &Actor, reference: &TaskingRef) -> AppResult<TaskingView> {
+    pub async fn show_tasking(
+        &self,
+        actor: &Actor,
+        reference: &TaskingRef,
+    ) -> AppResult<TaskingView> {
         let row = self.visible_tasking(actor, reference).await?;
         self.tasking_view(actor, row).await
     }
 
     async fn tasking_view(&self, actor: &Actor, row: TaskingRow) -> AppResult<TaskingView> {
         let reports = self.store.reports_for(&row.spec.reference).await?;
-        let today = chancery_store::now().get(..10).unwrap_or_default().to_string();
+        let today = chancery_store::now()
+            .get(..10)
+            .unwrap_or_default()
+            .to_string();
         let due = chancery_domain::dates::format(row.spec.due);
         let mut completeness = Vec::new();
         for post in &row.spec.addressees {
@@ -126,7 +173,11 @@ impl App {
                 status: "not_started".into(),
                 version: None,
                 transmitted_at: None,
-                timeliness: if today > due { "late".into() } else { "pending".into() },
+                timeliness: if today > due {
+                    "late".into()
+                } else {
+                    "pending".into()
+                },
                 lint_findings: None,
                 lint_codes: Vec::new(),
             };
@@ -138,12 +189,23 @@ impl App {
                     // Timeliness is judged on the first transmission.
                     line.transmitted_at = versions.last().map(|v| v.transmitted_at.clone());
                     line.timeliness =
-                        if v.transmitted_at.get(..10).unwrap_or_default() <= due.as_str() { "on_time".into() } else { "late".into() };
+                        if v.transmitted_at.get(..10).unwrap_or_default() <= due.as_str() {
+                            "on_time".into()
+                        } else {
+                            "late".into()
+                        };
                 }
-                if may_see(actor, &Resource::Report { post, status: report.status }) {
+                if may_see(
+                    actor,
+                    &Resource::Report {
+                        post,
+                        status: report.status,
+                    },
+                ) {
                     let findings = self.findings_for(&row, report).await?;
                     line.lint_findings = Some(findings.len());
-                    let mut codes: Vec<String> = findings.iter().map(|f| f.code.code().to_string()).collect();
+                    let mut codes: Vec<String> =
+                        findings.iter().map(|f| f.code.code().to_string()).collect();
                     codes.dedup();
                     line.lint_codes = codes;
                 }
@@ -153,12 +215,21 @@ impl App {
             }
             completeness.push(line);
         }
-        Ok(TaskingView { tasking: row.spec, status: row.status, issued_at: row.issued_at, completeness })
+        Ok(TaskingView {
+            tasking: row.spec,
+            status: row.status,
+            issued_at: row.issued_at,
+            completeness,
+        })
     }
 }
 
 pub(crate) fn tasking_resource(row: &TaskingRow) -> Resource<'_> {
-    Resource::Tasking { status: row.status, addressees: &row.spec.addressees, marking: row.spec.classification }
+    Resource::Tasking {
+        status: row.status,
+        addressees: &row.spec.addressees,
+        marking: row.spec.classification,
+    }
 }
 
 fn by_name(by: By<'_>) -> Option<&str> {

@@ -22,17 +22,31 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 pub fn random_password() -> AppResult<String> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 20];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::invalid(format!("no randomness available: {e}")))?;
-    Ok(bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect())
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::invalid(format!("no randomness available: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect())
 }
 
 impl App {
     /// Creates an account. Only an admin may, except for the very first account, which must be
     /// an admin (bootstrap).
-    pub async fn add_user(&self, by: Option<&Actor>, new: &Actor, password: Option<&str>) -> AppResult<()> {
+    pub async fn add_user(
+        &self,
+        by: Option<&Actor>,
+        new: &Actor,
+        password: Option<&str>,
+    ) -> AppResult<()> {
         let by = match by {
             Some(a) if a.role == Role::Admin => By::User(a),
-            Some(a) => return Err(AppError::Forbidden(format!("{} is {}; only an admin may add users", a.username, a.role))),
+            Some(a) => {
+                return Err(AppError::Forbidden(format!(
+                    "{} is {}; only an admin may add users",
+                    a.username, a.role
+                )));
+            }
             None if self.store.user_count().await? == 0 => {
                 if new.role != Role::Admin {
                     return Err(AppError::invalid(
@@ -41,12 +55,21 @@ impl App {
                 }
                 By::System
             }
-            None => return Err(AppError::Forbidden("adding users needs an admin: pass --as ADMIN".into())),
+            None => {
+                return Err(AppError::Forbidden(
+                    "adding users needs an admin: pass --as ADMIN".into(),
+                ));
+            }
         };
         self.add_user_unchecked(by, new, password).await
     }
 
-    pub(crate) async fn add_user_unchecked(&self, by: By<'_>, new: &Actor, password: Option<&str>) -> AppResult<()> {
+    pub(crate) async fn add_user_unchecked(
+        &self,
+        by: By<'_>,
+        new: &Actor,
+        password: Option<&str>,
+    ) -> AppResult<()> {
         let hash = password.map(hash_password).transpose()?;
         let record = audit(
             by,
@@ -55,7 +78,9 @@ impl App {
             new.username.as_str(),
             json!({"role": new.role.code(), "clearance": new.clearance.code(), "post": new.post.as_ref().map(|p| p.as_str())}),
         );
-        self.store.insert_user(new, hash.as_deref(), &record).await?;
+        self.store
+            .insert_user(new, hash.as_deref(), &record)
+            .await?;
         Ok(())
     }
 
@@ -67,7 +92,13 @@ impl App {
             return Err(AppError::Forbidden("only an admin may change posts".into()));
         }
         let codes: Vec<&str> = posts.iter().map(|p| p.code.as_str()).collect();
-        let record = audit(by, "post.load", "post", codes.join(","), json!({"count": posts.len()}));
+        let record = audit(
+            by,
+            "post.load",
+            "post",
+            codes.join(","),
+            json!({"count": posts.len()}),
+        );
         self.store.upsert_posts(posts, &record).await?;
         Ok(())
     }

@@ -9,7 +9,12 @@ use clap::{Args, Parser, Subcommand};
 #[command(name = "chancery", version, about, long_about = None)]
 pub struct Cli {
     /// Database URL (sqlite:PATH).
-    #[arg(long, global = true, env = "CHANCERY_DATABASE", default_value = "sqlite:chancery.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "CHANCERY_DATABASE",
+        default_value = "sqlite:chancery.db"
+    )]
     pub database: String,
     /// Act as this user (checked against the same rules as the web).
     #[arg(long = "as", global = true, value_name = "USERNAME")]

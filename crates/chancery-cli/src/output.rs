@@ -37,7 +37,13 @@ pub fn print_findings(findings: &[Finding]) {
             (Some(s), None) => s.to_string(),
             _ => "report".into(),
         };
-        println!("  {} {:<26} {:<28} {}", f.code.code(), f.code.name(), place, f.message);
+        println!(
+            "  {} {:<26} {:<28} {}",
+            f.code.code(),
+            f.code.name(),
+            place,
+            f.message
+        );
     }
 }
 
@@ -53,10 +59,27 @@ pub fn print_tasking(v: &TaskingView) {
         chancery_domain::dates::format(t.due),
         t.issuing_office
     );
-    println!("template: {}", t.sections.iter().map(|s| s.key.as_str()).collect::<Vec<_>>().join(", "));
-    println!("talking points: {}", t.talking_points.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(", "));
+    println!(
+        "template: {}",
+        t.sections
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "talking points: {}",
+        t.talking_points
+            .iter()
+            .map(|p| p.id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!();
-    println!("{:<10} {:<13} {:<4} {:<8} {:<21} lint", "post", "status", "ver", "timing", "transmitted");
+    println!(
+        "{:<10} {:<13} {:<4} {:<8} {:<21} lint",
+        "post", "status", "ver", "timing", "transmitted"
+    );
     for c in &v.completeness {
         let lint = match c.lint_findings {
             Some(0) => "clean".to_string(),
@@ -67,7 +90,9 @@ pub fn print_tasking(v: &TaskingView) {
             "{:<10} {:<13} {:<4} {:<8} {:<21} {}",
             c.post.as_str(),
             c.status,
-            c.version.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+            c.version
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "-".into()),
             c.timeliness,
             c.transmitted_at.as_deref().unwrap_or("-"),
             lint
@@ -101,7 +126,10 @@ pub fn print_report(v: &ReportView) {
                 ver.transmitted_at,
                 ver.transmitted_by,
                 ver.sha256,
-                ver.lint_override.as_deref().map(|r| format!(" (lint override: {r})")).unwrap_or_default()
+                ver.lint_override
+                    .as_deref()
+                    .map(|r| format!(" (lint override: {r})"))
+                    .unwrap_or_default()
             );
         }
     }
@@ -109,6 +137,13 @@ pub fn print_report(v: &ReportView) {
         println!("{} by {} at {}: {}", c.kind, c.author, c.at, c.body);
     }
     print_findings(&v.findings);
-    println!("you may: {}", v.actions.iter().map(|a| a.code()).collect::<Vec<_>>().join(", "));
+    println!(
+        "you may: {}",
+        v.actions
+            .iter()
+            .map(|a| a.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("{}", v.banner.banner());
 }

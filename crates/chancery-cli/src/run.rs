@@ -8,10 +8,12 @@ use anyhow::{Context, Result, anyhow, bail};
 use chancery_app::{App, AppError, By};
 use chancery_domain::Classification;
 use chancery_domain::evidence::{
-    EngagementSpec, Grade, IncidentSpec, LegalStatus, MeasureType, PartialDate, PolicySpec, SourceKind,
-    SourceSpec, Verification,
+    EngagementSpec, Grade, IncidentSpec, LegalStatus, MeasureType, PartialDate, PolicySpec,
+    SourceKind, SourceSpec, Verification,
 };
-use chancery_domain::ids::{CountryCode, PostCode, SectionKey, TalkingPointId, TaskingRef, Username, VocabCode};
+use chancery_domain::ids::{
+    CountryCode, PostCode, SectionKey, TalkingPointId, TaskingRef, Username, VocabCode,
+};
 use chancery_domain::user::{Actor, Role};
 use chancery_domain::workflow::Action;
 use chancery_store::{Capture, OpenMode, Store};
@@ -55,7 +57,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let posts = app.store.posts().await?;
             out.value(&posts, || {
                 for p in &posts {
-                    println!("{:<10} {:<4} {:<16} {}", p.code, p.country, p.region, p.name);
+                    println!(
+                        "{:<10} {:<4} {:<16} {}",
+                        p.code, p.country, p.region, p.name
+                    );
                 }
             })?;
         }
@@ -72,7 +77,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Source(cmd) => source(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
         Command::Incident(cmd) => incident(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
-        Command::Engagement(cmd) => engagement(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
+        Command::Engagement(cmd) => {
+            engagement(&cli.database, cli.as_user.as_deref(), cmd, out).await?
+        }
         Command::Policy(cmd) => policy(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
         Command::Audit(AuditCmd::Verify) => {
             let app = open(&cli.database, OpenMode::Existing, false).await?;
@@ -82,7 +89,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 })?,
                 Err(brk) => {
                     if out.json {
-                        println!("{}", serde_json::json!({"ok": false, "seq": brk.seq, "error": brk.to_string()}));
+                        println!(
+                            "{}",
+                            serde_json::json!({"ok": false, "seq": brk.seq, "error": brk.to_string()})
+                        );
                     }
                     bail!("{brk}");
                 }
@@ -116,7 +126,10 @@ async fn open_as(url: &str, as_user: Option<&str>) -> Result<(App, Actor)> {
 fn content_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
     let candidates = match flag {
         Some(p) => vec![p],
-        None => vec![PathBuf::from("content"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content")],
+        None => vec![
+            PathBuf::from("content"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content"),
+        ],
     };
     for c in &candidates {
         if c.join("posts.toml").is_file() {
@@ -125,7 +138,11 @@ fn content_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
     }
     Err(anyhow!(
         "no content folder found (looked for posts.toml in {}): pass --content DIR",
-        candidates.iter().map(|c| c.display().to_string()).collect::<Vec<_>>().join(", ")
+        candidates
+            .iter()
+            .map(|c| c.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     ))
 }
 
@@ -134,7 +151,10 @@ fn invalid(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 fn report_ref(r: &ReportRef) -> Result<(TaskingRef, PostCode)> {
-    Ok((TaskingRef::parse(&r.reference).map_err(invalid)?, PostCode::parse(&r.post).map_err(invalid)?))
+    Ok((
+        TaskingRef::parse(&r.reference).map_err(invalid)?,
+        PostCode::parse(&r.post).map_err(invalid)?,
+    ))
 }
 
 fn source_id(s: &str, field: &str) -> Result<i64> {
@@ -142,7 +162,9 @@ fn source_id(s: &str, field: &str) -> Result<i64> {
         .strip_prefix('S')
         .and_then(|n| n.parse::<i64>().ok())
         .filter(|n| *n > 0)
-        .ok_or_else(|| anyhow!("{field}: {s:?} is not a source id: expected S followed by a number, e.g. S12"))
+        .ok_or_else(|| {
+            anyhow!("{field}: {s:?} is not a source id: expected S followed by a number, e.g. S12")
+        })
 }
 
 fn marking(s: &str) -> Result<Classification> {
@@ -150,33 +172,62 @@ fn marking(s: &str) -> Result<Classification> {
 }
 
 fn opt_date(s: &Option<String>, field: &str) -> Result<Option<PartialDate>> {
-    s.as_deref().map(PartialDate::parse).transpose().map_err(|e| anyhow!("{field}: {e}"))
+    s.as_deref()
+        .map(PartialDate::parse)
+        .transpose()
+        .map_err(|e| anyhow!("{field}: {e}"))
 }
 
 async fn user(db: &str, as_user: Option<&str>, cmd: UserCmd, out: Out) -> Result<()> {
     match cmd {
-        UserCmd::Add { username, role, clearance, post, password_stdin } => {
+        UserCmd::Add {
+            username,
+            role,
+            clearance,
+            post,
+            password_stdin,
+        } => {
             let app = open(db, OpenMode::Existing, false).await?;
             let by = match as_user {
                 Some(name) => Some(app.actor(name).await?),
                 None => None,
             };
             let role: Role = role.parse().map_err(|e| anyhow!("--role: {e}"))?;
-            let clearance = Classification::parse(&clearance).map_err(|e| anyhow!("--clearance: {e}"))?;
-            let post = post.as_deref().map(PostCode::parse).transpose().map_err(|e| anyhow!("--post: {e}"))?;
-            let new = Actor::new(Username::parse(&username).map_err(invalid)?, role, clearance, post).map_err(invalid)?;
+            let clearance =
+                Classification::parse(&clearance).map_err(|e| anyhow!("--clearance: {e}"))?;
+            let post = post
+                .as_deref()
+                .map(PostCode::parse)
+                .transpose()
+                .map_err(|e| anyhow!("--post: {e}"))?;
+            let new = Actor::new(
+                Username::parse(&username).map_err(invalid)?,
+                role,
+                clearance,
+                post,
+            )
+            .map_err(invalid)?;
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).context("while reading the password from stdin")?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("while reading the password from stdin")?;
                 (line.trim_end_matches(['\n', '\r']).to_string(), false)
             } else {
                 (chancery_app::random_password()?, true)
             };
             app.add_user(by.as_ref(), &new, Some(&password)).await?;
             if generated {
-                println!("added {} ({}, clearance {}); password (shown once): {password}", new.username, new.role, new.clearance);
+                println!(
+                    "added {} ({}, clearance {}); password (shown once): {password}",
+                    new.username, new.role, new.clearance
+                );
             } else {
-                println!("added {} ({}, clearance {})", new.username, new.role, new.clearance);
+                println!(
+                    "added {} ({}, clearance {})",
+                    new.username, new.role, new.clearance
+                );
             }
         }
         UserCmd::List => {
@@ -214,9 +265,19 @@ async fn tasking(db: &str, as_user: Option<&str>, cmd: TaskingCmd, out: Out) -> 
     let (app, actor) = open_as(db, as_user).await?;
     match cmd {
         TaskingCmd::Import { file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("while reading {}", file.display()))?;
-            let (r, outcome) = app.import_tasking(By::User(&actor), &file.display().to_string(), &text).await?;
-            println!("{r}: {}", if outcome == chancery_store::TaskingImport::Created { "imported as draft" } else { "unchanged (already imported)" });
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("while reading {}", file.display()))?;
+            let (r, outcome) = app
+                .import_tasking(By::User(&actor), &file.display().to_string(), &text)
+                .await?;
+            println!(
+                "{r}: {}",
+                if outcome == chancery_store::TaskingImport::Created {
+                    "imported as draft"
+                } else {
+                    "unchanged (already imported)"
+                }
+            );
         }
         TaskingCmd::Issue { reference } => {
             let r = TaskingRef::parse(&reference).map_err(invalid)?;
@@ -227,7 +288,11 @@ async fn tasking(db: &str, as_user: Option<&str>, cmd: TaskingCmd, out: Out) -> 
             let list = app.list_taskings(&actor).await?;
             out.value(&list, || {
                 for t in &list {
-                    let done = t.completeness.iter().filter(|c| c.status == "transmitted" || c.status == "accepted").count();
+                    let done = t
+                        .completeness
+                        .iter()
+                        .filter(|c| c.status == "transmitted" || c.status == "accepted")
+                        .count();
                     println!(
                         "{}  {:<7} due {}  {}/{} transmitted  {}",
                         t.tasking.reference,
@@ -268,27 +333,47 @@ async fn report(db: &str, as_user: Option<&str>, cmd: ReportCmd, out: Out) -> Re
             let view = app.show_report(&actor, &t, &p).await?;
             out.value(&view, || print_report(&view))?;
         }
-        ReportCmd::Edit { report, section, file, revision } => {
+        ReportCmd::Edit {
+            report,
+            section,
+            file,
+            revision,
+        } => {
             let (t, p) = report_ref(&report)?;
             let key = SectionKey::parse(&section).map_err(invalid)?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("while reading {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("while reading {}", file.display()))?;
             let (rev, findings) = app
                 .save_section(&actor, &t, &p, &key, &text, revision)
                 .await
                 .map_err(|e| anyhow!("{}: {e}", file.display()))?;
-            out.value(&serde_json::json!({"revision": rev, "findings": findings}), || {
-                println!("{t} {p} {key}: saved revision {rev}");
-                print_findings(&findings);
-            })?;
+            out.value(
+                &serde_json::json!({"revision": rev, "findings": findings}),
+                || {
+                    println!("{t} {p} {key}: saved revision {rev}");
+                    print_findings(&findings);
+                },
+            )?;
         }
         ReportCmd::Submit(r) => act(&r, Action::Submit).await?,
         ReportCmd::Clear(r) => act(&r, Action::Clear).await?,
-        ReportCmd::Transmit { report, override_reason } => act(&report, Action::Transmit { override_reason }).await?,
+        ReportCmd::Transmit {
+            report,
+            override_reason,
+        } => act(&report, Action::Transmit { override_reason }).await?,
         ReportCmd::Accept(r) => act(&r, Action::Accept).await?,
         ReportCmd::Return { report, reason } => act(&report, Action::Return { reason }).await?,
-        ReportCmd::Comment { report, section, text } => {
+        ReportCmd::Comment {
+            report,
+            section,
+            text,
+        } => {
             let (t, p) = report_ref(&report)?;
-            let key = section.as_deref().map(SectionKey::parse).transpose().map_err(invalid)?;
+            let key = section
+                .as_deref()
+                .map(SectionKey::parse)
+                .transpose()
+                .map_err(invalid)?;
             app.comment(&actor, &t, &p, key.as_ref(), &text).await?;
             println!("{t} {p}: comment added");
         }
@@ -308,21 +393,38 @@ async fn source(db: &str, as_user: Option<&str>, cmd: SourceCmd, out: Out) -> Re
                 published: opt_date(&a.published, "--published")?,
                 language: a.language,
                 marking: marking(&a.marking)?,
-                derived_from: a.derived_from.as_deref().map(|s| source_id(s, "--derived-from")).transpose()?,
+                derived_from: a
+                    .derived_from
+                    .as_deref()
+                    .map(|s| source_id(s, "--derived-from"))
+                    .transpose()?,
             };
             let capture = match &a.capture {
                 Some(path) => Some(Capture {
-                    name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    name: path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
                     media_type: "application/octet-stream".into(),
-                    bytes: std::fs::read(path).with_context(|| format!("while reading --capture {}", path.display()))?,
+                    bytes: std::fs::read(path)
+                        .with_context(|| format!("while reading --capture {}", path.display()))?,
                 }),
                 None => None,
             };
             let id = app.add_source(&actor, &spec, capture.as_ref()).await?;
             let row = app.visible_source(&actor, id).await?;
-            println!("S{id}: recorded (grade F6 until graded){}", row.capture_sha256.map(|h| format!("; capture sha256 {h}")).unwrap_or_default());
+            println!(
+                "S{id}: recorded (grade F6 until graded){}",
+                row.capture_sha256
+                    .map(|h| format!("; capture sha256 {h}"))
+                    .unwrap_or_default()
+            );
         }
-        SourceCmd::Grade { source, grade, rationale } => {
+        SourceCmd::Grade {
+            source,
+            grade,
+            rationale,
+        } => {
             let id = source_id(&source, "source")?;
             let grade = Grade::parse(&grade).map_err(invalid)?;
             app.grade_source(&actor, id, grade, &rationale).await?;
@@ -339,7 +441,10 @@ async fn source(db: &str, as_user: Option<&str>, cmd: SourceCmd, out: Out) -> Re
                 .collect();
             out.value(&rows, || {
                 for s in &list {
-                    println!("S{:<4} {}  {}: {}", s.id, s.grade, s.spec.publisher, s.spec.title);
+                    println!(
+                        "S{:<4} {}  {}: {}",
+                        s.id, s.grade, s.spec.publisher, s.spec.title
+                    );
                 }
             })?;
         }
@@ -347,13 +452,19 @@ async fn source(db: &str, as_user: Option<&str>, cmd: SourceCmd, out: Out) -> Re
     Ok(())
 }
 
-async fn incident(db: &str, as_user: Option<&str>, cmd: RecordCmd<IncidentArgs>, out: Out) -> Result<()> {
+async fn incident(
+    db: &str,
+    as_user: Option<&str>,
+    cmd: RecordCmd<IncidentArgs>,
+    out: Out,
+) -> Result<()> {
     let (app, actor) = open_as(db, as_user).await?;
     match cmd {
         RecordCmd::Add(a) => {
             let spec = IncidentSpec {
                 post: PostCode::parse(&a.post).map_err(|e| anyhow!("--post: {e}"))?,
-                occurred: PartialDate::parse(&a.occurred).map_err(|e| anyhow!("--occurred: {e}"))?,
+                occurred: PartialDate::parse(&a.occurred)
+                    .map_err(|e| anyhow!("--occurred: {e}"))?,
                 occurred_until: opt_date(&a.until, "--until")?,
                 country: CountryCode::parse(&a.country).map_err(|e| anyhow!("--country: {e}"))?,
                 region: a.region,
@@ -361,22 +472,33 @@ async fn incident(db: &str, as_user: Option<&str>, cmd: RecordCmd<IncidentArgs>,
                 category: VocabCode::parse(&a.category).map_err(|e| anyhow!("--category: {e}"))?,
                 victims: a.victims,
                 suspects: a.suspects,
-                legal_status: LegalStatus::parse(&a.legal_status).map_err(|e| anyhow!("--legal-status: {e}"))?,
-                verification: Verification::parse(&a.verification).map_err(|e| anyhow!("--verification: {e}"))?,
+                legal_status: LegalStatus::parse(&a.legal_status)
+                    .map_err(|e| anyhow!("--legal-status: {e}"))?,
+                verification: Verification::parse(&a.verification)
+                    .map_err(|e| anyhow!("--verification: {e}"))?,
                 summary: a.summary,
                 marking: marking(&a.marking)?,
-                sources: a.sources.iter().map(|s| source_id(s, "--source")).collect::<Result<_>>()?,
+                sources: a
+                    .sources
+                    .iter()
+                    .map(|s| source_id(s, "--source"))
+                    .collect::<Result<_>>()?,
             };
             let id = app.add_incident(&actor, &spec).await?;
             println!("INC{id}: recorded");
         }
         RecordCmd::List => {
             let list = app.list_incidents(&actor).await?;
-            let rows: Vec<serde_json::Value> =
-                list.iter().map(|i| serde_json::json!({"id": format!("INC{}", i.id), "incident": i.spec})).collect();
+            let rows: Vec<serde_json::Value> = list
+                .iter()
+                .map(|i| serde_json::json!({"id": format!("INC{}", i.id), "incident": i.spec}))
+                .collect();
             out.value(&rows, || {
                 for i in &list {
-                    println!("INC{:<4} {} {} {} ({})", i.id, i.spec.occurred, i.spec.country, i.spec.category, i.spec.verification);
+                    println!(
+                        "INC{:<4} {} {} {} ({})",
+                        i.id, i.spec.occurred, i.spec.country, i.spec.category, i.spec.verification
+                    );
                 }
             })?;
         }
@@ -384,13 +506,23 @@ async fn incident(db: &str, as_user: Option<&str>, cmd: RecordCmd<IncidentArgs>,
     Ok(())
 }
 
-async fn engagement(db: &str, as_user: Option<&str>, cmd: RecordCmd<EngagementArgs>, out: Out) -> Result<()> {
+async fn engagement(
+    db: &str,
+    as_user: Option<&str>,
+    cmd: RecordCmd<EngagementArgs>,
+    out: Out,
+) -> Result<()> {
     let (app, actor) = open_as(db, as_user).await?;
     match cmd {
         RecordCmd::Add(a) => {
             let spec = EngagementSpec {
                 post: PostCode::parse(&a.post).map_err(|e| anyhow!("--post: {e}"))?,
-                tasking: a.tasking.as_deref().map(TaskingRef::parse).transpose().map_err(|e| anyhow!("--tasking: {e}"))?,
+                tasking: a
+                    .tasking
+                    .as_deref()
+                    .map(TaskingRef::parse)
+                    .transpose()
+                    .map_err(|e| anyhow!("--tasking: {e}"))?,
                 date: chancery_domain::dates::parse(&a.date).map_err(|e| anyhow!("--date: {e}"))?,
                 host_office: a.host_office,
                 official_title: a.official_title,
@@ -408,11 +540,20 @@ async fn engagement(db: &str, as_user: Option<&str>, cmd: RecordCmd<EngagementAr
         }
         RecordCmd::List => {
             let list = app.list_engagements(&actor).await?;
-            let rows: Vec<serde_json::Value> =
-                list.iter().map(|e| serde_json::json!({"id": format!("ENG{}", e.id), "engagement": e.spec})).collect();
+            let rows: Vec<serde_json::Value> = list
+                .iter()
+                .map(|e| serde_json::json!({"id": format!("ENG{}", e.id), "engagement": e.spec}))
+                .collect();
             out.value(&rows, || {
                 for e in &list {
-                    println!("ENG{:<4} {} {} {}: {}", e.id, chancery_domain::dates::format(e.spec.date), e.spec.post, e.spec.host_office, e.spec.official_title);
+                    println!(
+                        "ENG{:<4} {} {} {}: {}",
+                        e.id,
+                        chancery_domain::dates::format(e.spec.date),
+                        e.spec.post,
+                        e.spec.host_office,
+                        e.spec.official_title
+                    );
                 }
             })?;
         }
@@ -420,18 +561,28 @@ async fn engagement(db: &str, as_user: Option<&str>, cmd: RecordCmd<EngagementAr
     Ok(())
 }
 
-async fn policy(db: &str, as_user: Option<&str>, cmd: RecordCmd<PolicyArgs>, out: Out) -> Result<()> {
+async fn policy(
+    db: &str,
+    as_user: Option<&str>,
+    cmd: RecordCmd<PolicyArgs>,
+    out: Out,
+) -> Result<()> {
     let (app, actor) = open_as(db, as_user).await?;
     match cmd {
         RecordCmd::Add(a) => {
             let spec = PolicySpec {
                 country: CountryCode::parse(&a.country).map_err(|e| anyhow!("--country: {e}"))?,
                 title: a.title,
-                measure_type: MeasureType::parse(&a.measure_type).map_err(|e| anyhow!("--type: {e}"))?,
+                measure_type: MeasureType::parse(&a.measure_type)
+                    .map_err(|e| anyhow!("--type: {e}"))?,
                 announced: opt_date(&a.announced, "--announced")?,
                 in_force: opt_date(&a.in_force, "--in-force")?,
                 description: a.description,
-                source: a.source.as_deref().map(|s| source_id(s, "--source")).transpose()?,
+                source: a
+                    .source
+                    .as_deref()
+                    .map(|s| source_id(s, "--source"))
+                    .transpose()?,
                 targets: Vec::new(),
                 marking: marking(&a.marking)?,
             };
@@ -440,12 +591,23 @@ async fn policy(db: &str, as_user: Option<&str>, cmd: RecordCmd<PolicyArgs>, out
         }
         RecordCmd::List => {
             let list = app.list_policies(&actor).await?;
-            let rows: Vec<serde_json::Value> =
-                list.iter().map(|p| serde_json::json!({"id": format!("PM{}", p.id), "policy": p.spec})).collect();
+            let rows: Vec<serde_json::Value> = list
+                .iter()
+                .map(|p| serde_json::json!({"id": format!("PM{}", p.id), "policy": p.spec}))
+                .collect();
             out.value(&rows, || {
                 for p in &list {
-                    let when = p.spec.in_force.as_ref().or(p.spec.announced.as_ref()).map(|d| d.to_string()).unwrap_or_default();
-                    println!("PM{:<4} {} {:<10} {}", p.id, p.spec.country, when, p.spec.title);
+                    let when = p
+                        .spec
+                        .in_force
+                        .as_ref()
+                        .or(p.spec.announced.as_ref())
+                        .map(|d| d.to_string())
+                        .unwrap_or_default();
+                    println!(
+                        "PM{:<4} {} {:<10} {}",
+                        p.id, p.spec.country, when, p.spec.title
+                    );
                 }
             })?;
         }
@@ -457,28 +619,56 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
     let dir = content_dir(d.content)?;
     replace_previous_demo(db).await?;
     let app = open(db, OpenMode::Create, true).await?;
-    let summary = app.build_demo(&dir).await.map_err(|e: AppError| anyhow!("while building the demo: {e}"))?;
+    let summary = app
+        .build_demo(&dir)
+        .await
+        .map_err(|e: AppError| anyhow!("while building the demo: {e}"))?;
     app.store
-        .record(&chancery_store::AuditRecord::new("system", "demo.build", "database", db, serde_json::json!({})))
+        .record(&chancery_store::AuditRecord::new(
+            "system",
+            "demo.build",
+            "database",
+            db,
+            serde_json::json!({}),
+        ))
         .await?;
     let hq = app.actor("hq.editor").await?;
     let view = app.show_tasking(&hq, &summary.tasking).await?;
-    out.value(&serde_json::json!({"summary": summary, "tasking": view}), || {
-        println!("Chancery demo database: {db}");
-        println!();
-        print_tasking(&view);
-        println!();
-        println!("Demo logins (passwords are shown only now):");
-        for u in &summary.users {
-            println!("  {:<22} {:<14} {:<4} {:<10} {}", u.username, u.role, u.clearance, u.post.as_deref().unwrap_or("-"), u.password);
-        }
-        println!();
-        println!("Try:");
-        println!("  chancery --database {db} --as hq.editor tasking show {}", summary.tasking);
-        println!("  chancery --database {db} --as hq.editor report show {} OTTAWA", summary.tasking);
-        println!("  chancery --database {db} --as london.drafter lint {} LONDON", summary.tasking);
-        println!("  chancery --database {db} audit verify");
-    })?;
+    out.value(
+        &serde_json::json!({"summary": summary, "tasking": view}),
+        || {
+            println!("Chancery demo database: {db}");
+            println!();
+            print_tasking(&view);
+            println!();
+            println!("Demo logins (passwords are shown only now):");
+            for u in &summary.users {
+                println!(
+                    "  {:<22} {:<14} {:<4} {:<10} {}",
+                    u.username,
+                    u.role,
+                    u.clearance,
+                    u.post.as_deref().unwrap_or("-"),
+                    u.password
+                );
+            }
+            println!();
+            println!("Try:");
+            println!(
+                "  chancery --database {db} --as hq.editor tasking show {}",
+                summary.tasking
+            );
+            println!(
+                "  chancery --database {db} --as hq.editor report show {} OTTAWA",
+                summary.tasking
+            );
+            println!(
+                "  chancery --database {db} --as london.drafter lint {} LONDON",
+                summary.tasking
+            );
+            println!("  chancery --database {db} audit verify");
+        },
+    )?;
     if !d.no_serve {
         eprintln!("note: the web UI is not built yet; the demo database is ready for the CLI");
     }
@@ -488,7 +678,10 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
 /// The demo starts from a fresh database. It replaces a database only if that database was
 /// itself built by the demo; anything else is refused, never overwritten.
 async fn replace_previous_demo(db: &str) -> Result<()> {
-    let Some(path) = db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:")) else {
+    let Some(path) = db
+        .strip_prefix("sqlite://")
+        .or_else(|| db.strip_prefix("sqlite:"))
+    else {
         bail!("the demo needs an SQLite database URL (sqlite:PATH), got {db:?}");
     };
     let path = Path::new(path.split('?').next().unwrap_or(path));
@@ -507,7 +700,9 @@ async fn replace_previous_demo(db: &str) -> Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let p = PathBuf::from(format!("{}{suffix}", path.display()));
         if p.exists() {
-            std::fs::remove_file(&p).with_context(|| format!("while removing the previous demo database {}", p.display()))?;
+            std::fs::remove_file(&p).with_context(|| {
+                format!("while removing the previous demo database {}", p.display())
+            })?;
         }
     }
     Ok(())
