@@ -3,7 +3,7 @@
 //! Everything here walks pulldown-cmark's event stream, never raw text, so code spans, code
 //! blocks and real links are never misread as citations or markings.
 //!
-//! Syntax (documented for drafters in docs/WRITING.md):
+//! Syntax (documented for drafters in content/README.md, "Writing report sections"):
 //! - Portion marking: a top-level block (paragraph, list, table, quote, heading) whose text
 //!   starts with `(U)`, `(SBU)`, `(C)` or `(S)`. Unmarked blocks take the report's default
 //!   marking (the tasking's classification) and are reported as not explicitly marked. A nested
