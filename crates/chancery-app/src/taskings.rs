@@ -2,7 +2,6 @@
 
 use chancery_domain::access::{Resource, may_see};
 use chancery_domain::ids::{PostCode, TaskingRef};
-use chancery_domain::report::ReportStatus;
 use chancery_domain::tasking::{TaskingSpec, TaskingStatus};
 use chancery_domain::user::{Actor, Role};
 use chancery_store::{TaskingImport, TaskingRow};
@@ -29,7 +28,8 @@ pub struct TaskingView {
 pub struct CompletenessRow {
     /// The post.
     pub post: PostCode,
-    /// `not_started` or the report status.
+    /// The report status; `not_started`; or `not_received` when the viewer may not follow the
+    /// post's progress (readers, other posts) and no version has reached them.
     pub status: String,
     /// The report version being drafted or last transmitted.
     pub version: Option<i64>,
@@ -166,7 +166,6 @@ impl App {
         let due = chancery_domain::dates::format(row.spec.due);
         let mut completeness = Vec::new();
         for post in &row.spec.addressees {
-            // Post-scoped users only learn about their own post's report in detail.
             let report = reports.iter().find(|r| &r.post == post);
             let mut line = CompletenessRow {
                 post: post.clone(),
@@ -182,36 +181,45 @@ impl App {
                 lint_codes: Vec::new(),
             };
             if let Some(report) = report {
-                line.status = report.status.code().into();
-                line.version = Some(report.version_no);
-                let versions = self.store.versions(report.id).await?;
-                if let Some(v) = versions.first() {
-                    // Timeliness is judged on the first transmission.
-                    line.transmitted_at = versions.last().map(|v| v.transmitted_at.clone());
-                    line.timeliness =
-                        if v.transmitted_at.get(..10).unwrap_or_default() <= due.as_str() {
-                            "on_time".into()
-                        } else {
-                            "late".into()
-                        };
-                }
-                if may_see(
+                let full = may_see(
                     actor,
                     &Resource::Report {
                         post,
                         status: report.status,
                     },
-                ) {
+                );
+                let progress = may_see(actor, &Resource::ReportProgress { post });
+                if full || progress {
+                    line.status = report.status.code().into();
+                    line.version = Some(report.version_no);
+                    let versions = self.store.versions(report.id).await?;
+                    // Timeliness is judged on the first transmission.
+                    if let Some(first) = versions.first() {
+                        line.transmitted_at = versions.last().map(|v| v.transmitted_at.clone());
+                        let on_time =
+                            first.transmitted_at.get(..10).unwrap_or_default() <= due.as_str();
+                        line.timeliness = if on_time {
+                            "on_time".into()
+                        } else {
+                            "late".into()
+                        };
+                    }
+                    // Counts and codes only: no finding text, which quotes paragraphs.
                     let findings = self.findings_for(&row, report).await?;
                     line.lint_findings = Some(findings.len());
                     let mut codes: Vec<String> =
                         findings.iter().map(|f| f.code.code().to_string()).collect();
+                    codes.sort();
                     codes.dedup();
                     line.lint_codes = codes;
+                } else {
+                    line.status = "not_received".into();
+                    line.timeliness = "-".into();
                 }
-                if report.status == ReportStatus::Accepted && line.timeliness == "pending" {
-                    line.timeliness = "on_time".into();
-                }
+            } else if !may_see(actor, &Resource::ReportProgress { post }) {
+                // Readers and other posts cannot tell a report in progress from one not started.
+                line.status = "not_received".into();
+                line.timeliness = "-".into();
             }
             completeness.push(line);
         }

@@ -26,6 +26,12 @@ pub enum Resource<'a> {
         /// Its status.
         status: ReportStatus,
     },
+    /// How far a post has got with its report (status, version, lint counts), without any
+    /// of its text: HQ manages completeness across posts; post staff see their own post's.
+    ReportProgress {
+        /// The report's post.
+        post: &'a PostCode,
+    },
     /// One paragraph of a report.
     Paragraph {
         /// The report's post.
@@ -75,6 +81,11 @@ pub fn may_see(actor: &Actor, resource: &Resource<'_>) -> bool {
             marking,
         } => cleared_for(actor, marking) && may_see_tasking(actor, status, addressees),
         Resource::Report { post, status } => may_see_report(actor, post, status),
+        Resource::ReportProgress { post } => match actor.role {
+            Role::HqEditor | Role::Admin => true,
+            Role::PostDrafter | Role::PostApprover => actor.is_at(post),
+            Role::Reader => false,
+        },
         Resource::Paragraph {
             post,
             status,

@@ -371,3 +371,18 @@ proptest! {
         }
     }
 }
+
+// --- report progress (completeness metadata) --------------------------------------------------
+
+#[test]
+fn report_progress_is_for_hq_admin_and_the_posts_own_staff() {
+    let ottawa = post("OTTAWA");
+    let progress = Resource::ReportProgress { post: &ottawa };
+    assert!(may_see(&system(Role::HqEditor), &progress));
+    assert!(may_see(&system(Role::Admin), &progress));
+    assert!(!may_see(&system(Role::Reader), &progress));
+    assert!(may_see(&staff(Role::PostDrafter, "OTTAWA"), &progress));
+    assert!(may_see(&staff(Role::PostApprover, "OTTAWA"), &progress));
+    assert!(!may_see(&staff(Role::PostDrafter, "LONDON"), &progress));
+    assert!(!may_see(&staff(Role::PostApprover, "LONDON"), &progress));
+}
