@@ -541,15 +541,16 @@ fn check_enum_vocab<'a>(
     Ok(())
 }
 
-/// The data pack's CSV rows grouped by source URL, used as each demo source's captured content.
+/// The data pack's CSV rows grouped by source URL, used as each demo source's captured content:
+/// per file, its header line and every row citing the URL.
 struct DataPack {
-    by_url: HashMap<String, Vec<u8>>,
+    by_url: HashMap<String, Vec<Vec<u8>>>,
 }
 
 impl DataPack {
     fn read(dir: &Path) -> AppResult<DataPack> {
-        let mut by_url: HashMap<String, Vec<u8>> = HashMap::new();
-        for (file, url_column) in [
+        let mut by_url: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
+        for (file_no, (file, url_column)) in [
             ("observations.csv", "source_url"),
             ("policy_events.csv", "source_url"),
         ] {
@@ -571,7 +572,9 @@ impl DataPack {
                     AppError::invalid(format!("{}: row {}: {e}", path.display(), i + 2))
                 })?;
                 let Some(url) = record.get(col) else { continue };
-                let entry = by_url.entry(url.to_string()).or_default();
+                let chunks = by_url.entry(url.to_string()).or_default();
+                chunks.resize_with(file_no + 1, Vec::new);
+                let entry = &mut chunks[file_no];
                 let mut w = csv::Writer::from_writer(Vec::new());
                 if entry.is_empty() {
                     w.write_record(&headers)
@@ -589,6 +592,7 @@ impl DataPack {
     }
 
     fn rows_for(&self, url: &str) -> Option<Vec<u8>> {
-        self.by_url.get(url).cloned()
+        let chunks = self.by_url.get(url)?;
+        Some(chunks.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join(&b"\n"[..]))
     }
 }
