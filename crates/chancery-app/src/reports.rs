@@ -178,7 +178,7 @@ impl App {
         let Some(template) = t.spec.section(section) else {
             let keys: Vec<&str> = t.spec.sections.iter().map(|s| s.key.as_str()).collect();
             return Err(AppError::invalid(format!(
-                "tasking {tasking} has no section {section:?}: sections are {}",
+                "tasking {tasking} has no section \"{section}\": sections are {}",
                 keys.join(", ")
             )));
         };

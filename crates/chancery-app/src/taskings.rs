@@ -4,7 +4,7 @@ use chancery_domain::access::{Resource, may_see};
 use chancery_domain::ids::{PostCode, TaskingRef};
 use chancery_domain::tasking::{TaskingSpec, TaskingStatus};
 use chancery_domain::user::{Actor, Role};
-use chancery_store::{TaskingImport, TaskingRow};
+use chancery_store::{StoreError, TaskingImport, TaskingRow};
 use serde::Serialize;
 use serde_json::json;
 
@@ -76,7 +76,18 @@ impl App {
             spec.reference.as_str(),
             json!({"file": file}),
         );
-        let outcome = self.store.import_tasking(&spec, &record).await?;
+        // Name the file in refusals (an addressee that is not a post, a reference taken by
+        // different content) as the parser's errors do.
+        let outcome = self
+            .store
+            .import_tasking(&spec, &record)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(_) | StoreError::AlreadyExists(_) => {
+                    AppError::invalid(format!("{file}: {e}"))
+                }
+                other => AppError::Store(other),
+            })?;
         Ok((spec.reference, outcome))
     }
 

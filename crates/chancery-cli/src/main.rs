@@ -1,5 +1,6 @@
 //! `chancery`: the command-line interface. Thin: parses arguments, builds validated types at
-//! the edge, calls `chancery-app`, prints text or JSON. Errors go to stderr with exit code 1.
+//! the edge, calls `chancery-app`, prints text or JSON. Errors go to stderr, on one line, with
+//! exit code 1.
 
 mod args;
 mod output;
@@ -24,8 +25,27 @@ fn main() -> ExitCode {
     match runtime.block_on(run::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line. Causes whose text the message already contains are
+/// skipped: errors that both print and chain their source (`refused: {0}` with `#[from]`, sqlx's
+/// database errors) would otherwise repeat themselves two or three times.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(text.trim()) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(text.trim());
+    }
+    // One line, even if a message (a TOML parser's, say) spans several.
+    line.lines().map(str::trim).collect::<Vec<_>>().join(" ")
 }

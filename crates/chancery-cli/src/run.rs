@@ -426,7 +426,7 @@ async fn source(db: &str, as_user: Option<&str>, cmd: SourceCmd, out: Out) -> Re
             rationale,
         } => {
             let id = source_id(&source, "source")?;
-            let grade = Grade::parse(&grade).map_err(invalid)?;
+            let grade = Grade::parse(&grade).map_err(|e| anyhow!("grade {grade:?}: {e}"))?;
             app.grade_source(&actor, id, grade, &rationale).await?;
             println!("S{id}: graded {grade} by {}", actor.username);
         }
