@@ -553,7 +553,10 @@ impl DataPack {
         for (file_no, (file, url_column)) in [
             ("observations.csv", "source_url"),
             ("policy_events.csv", "source_url"),
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let path = dir.join(file);
             let mut reader = csv::Reader::from_path(&path)
                 .map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))?;
@@ -593,6 +596,13 @@ impl DataPack {
 
     fn rows_for(&self, url: &str) -> Option<Vec<u8>> {
         let chunks = self.by_url.get(url)?;
-        Some(chunks.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join(&b"\n"[..]))
+        Some(
+            chunks
+                .iter()
+                .filter(|c| !c.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(&b"\n"[..]),
+        )
     }
 }
