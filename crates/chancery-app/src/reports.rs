@@ -34,8 +34,11 @@ pub struct ReportView {
     pub banner: Classification,
     /// Sections in template order.
     pub sections: Vec<SectionView>,
-    /// Open lint findings on the current text.
+    /// Open lint findings on the current text (empty when `findings_withheld`).
     pub findings: Vec<Finding>,
+    /// Findings quote paragraph text, so they are not shown to a user from whom any paragraph
+    /// is withheld.
+    pub findings_withheld: bool,
     /// Transmitted versions.
     pub versions: Vec<VersionInfo>,
     /// Comments and return reasons.
@@ -479,6 +482,7 @@ impl App {
             actions: workflow::available_actions(&facts, actor),
             sections,
             findings,
+            findings_withheld: any_withheld,
             versions,
             comments,
         })

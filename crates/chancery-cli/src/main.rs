@@ -2,6 +2,18 @@
 //! the edge, calls `chancery-app`, prints text or JSON. Errors go to stderr, on one line, with
 //! exit code 1.
 
+/// `println!` that ignores a closed standard output (`chancery … --json | head`) instead of
+/// panicking: the reader has what it wanted.
+macro_rules! say {
+    () => {
+        say!("")
+    };
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod args;
 mod output;
 mod run;

@@ -16,7 +16,7 @@ impl Out {
     /// Prints `value` as JSON, or runs `text`.
     pub fn value<T: Serialize>(&self, value: &T, text: impl FnOnce()) -> Result<()> {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+            say!("{}", serde_json::to_string_pretty(value)?);
         } else {
             text();
         }
@@ -27,17 +27,17 @@ impl Out {
 /// Prints lint findings, one per line.
 pub fn print_findings(findings: &[Finding]) {
     if findings.is_empty() {
-        println!("lint: clean");
+        say!("lint: clean");
         return;
     }
-    println!("lint: {} finding(s)", findings.len());
+    say!("lint: {} finding(s)", findings.len());
     for f in findings {
         let place = match (&f.section, f.portion) {
             (Some(s), Some(p)) => format!("{s} ¶{}", p + 1),
             (Some(s), None) => s.to_string(),
             _ => "report".into(),
         };
-        println!(
+        say!(
             "  {} {:<26} {:<28} {}",
             f.code.code(),
             f.code.name(),
@@ -50,16 +50,16 @@ pub fn print_findings(findings: &[Finding]) {
 /// Prints a tasking with its completeness table.
 pub fn print_tasking(v: &TaskingView) {
     let t = &v.tasking;
-    println!("{}  {}", t.classification.banner(), t.reference);
-    println!("SUBJECT: {}", t.subject);
-    println!(
+    say!("{}  {}", t.classification.banner(), t.reference);
+    say!("SUBJECT: {}", t.subject);
+    say!(
         "status {}  issued {}  due {}  from {}",
         v.status.code(),
         v.issued_at.as_deref().unwrap_or("-"),
         chancery_domain::dates::format(t.due),
         t.issuing_office
     );
-    println!(
+    say!(
         "template: {}",
         t.sections
             .iter()
@@ -67,7 +67,7 @@ pub fn print_tasking(v: &TaskingView) {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    println!(
+    say!(
         "talking points: {}",
         t.talking_points
             .iter()
@@ -75,10 +75,14 @@ pub fn print_tasking(v: &TaskingView) {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    println!();
-    println!(
+    say!();
+    say!(
         "{:<10} {:<13} {:<4} {:<8} {:<21} lint",
-        "post", "status", "ver", "timing", "transmitted"
+        "post",
+        "status",
+        "ver",
+        "timing",
+        "transmitted"
     );
     for c in &v.completeness {
         let lint = match c.lint_findings {
@@ -86,7 +90,7 @@ pub fn print_tasking(v: &TaskingView) {
             Some(n) => format!("{n} ({})", c.lint_codes.join(",")),
             None => "-".into(),
         };
-        println!(
+        say!(
             "{:<10} {:<13} {:<4} {:<8} {:<21} {}",
             c.post.as_str(),
             c.status,
@@ -102,25 +106,25 @@ pub fn print_tasking(v: &TaskingView) {
 
 /// Prints a report as the user may see it.
 pub fn print_report(v: &ReportView) {
-    println!("{}", v.banner.banner());
-    println!("{} {}: {}", v.tasking, v.post, v.subject);
-    println!("status {}  version {}", v.status, v.version);
+    say!("{}", v.banner.banner());
+    say!("{} {}: {}", v.tasking, v.post, v.subject);
+    say!("status {}  version {}", v.status, v.version);
     for s in &v.sections {
-        println!();
-        println!("## {} [{}]", s.title, s.key);
+        say!();
+        say!("## {} [{}]", s.title, s.key);
         if s.portions.is_empty() {
-            println!("(empty)");
+            say!("(empty)");
         }
         for p in &s.portions {
-            println!();
-            println!("{}", p.markdown.trim_end());
+            say!();
+            say!("{}", p.markdown.trim_end());
         }
     }
-    println!();
+    say!();
     if !v.versions.is_empty() {
-        println!("transmitted versions:");
+        say!("transmitted versions:");
         for ver in &v.versions {
-            println!(
+            say!(
                 "  v{} {} by {} sha256 {}{}",
                 ver.version,
                 ver.transmitted_at,
@@ -134,10 +138,10 @@ pub fn print_report(v: &ReportView) {
         }
     }
     for c in &v.comments {
-        println!("{} by {} at {}: {}", c.kind, c.author, c.at, c.body);
+        say!("{} by {} at {}: {}", c.kind, c.author, c.at, c.body);
     }
     print_findings(&v.findings);
-    println!(
+    say!(
         "you may: {}",
         v.actions
             .iter()
@@ -145,5 +149,5 @@ pub fn print_report(v: &ReportView) {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    println!("{}", v.banner.banner());
+    say!("{}", v.banner.banner());
 }

@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = open(&cli.database, OpenMode::Create, true).await?;
             let summary = app.load_content(&content_dir(c.content)?).await?;
             out.value(&summary, || {
-                println!(
+                say!(
                     "initialised {}: {} posts, {} vocabulary terms, {} tasking(s); add the first admin with `chancery user add NAME --role admin --clearance S`",
                     cli.database,
                     summary.posts,
@@ -40,14 +40,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Migrate => {
             open(&cli.database, OpenMode::Create, true).await?;
-            println!("{}: migrations applied", cli.database);
+            say!("{}: migrations applied", cli.database);
         }
         Command::Content(c) => {
             let app = open(&cli.database, OpenMode::Existing, false).await?;
             let summary = app.load_content(&content_dir(c.content)?).await?;
             out.value(&summary, || {
                 for (r, new) in &summary.taskings {
-                    println!("{r}: {}", if *new { "imported" } else { "unchanged" });
+                    say!("{r}: {}", if *new { "imported" } else { "unchanged" });
                 }
             })?;
         }
@@ -57,9 +57,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let posts = app.store.posts().await?;
             out.value(&posts, || {
                 for p in &posts {
-                    println!(
+                    say!(
                         "{:<10} {:<4} {:<16} {}",
-                        p.code, p.country, p.region, p.name
+                        p.code,
+                        p.country,
+                        p.region,
+                        p.name
                     );
                 }
             })?;
@@ -85,11 +88,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = open(&cli.database, OpenMode::Existing, false).await?;
             match app.audit_verify().await? {
                 Ok(n) => out.value(&serde_json::json!({"ok": true, "events": n}), || {
-                    println!("audit chain intact: {n} events verified")
+                    say!("audit chain intact: {n} events verified")
                 })?,
                 Err(brk) => {
                     if out.json {
-                        println!(
+                        say!(
                             "{}",
                             serde_json::json!({"ok": false, "seq": brk.seq, "error": brk.to_string()})
                         );
@@ -219,14 +222,18 @@ async fn user(db: &str, as_user: Option<&str>, cmd: UserCmd, out: Out) -> Result
             };
             app.add_user(by.as_ref(), &new, Some(&password)).await?;
             if generated {
-                println!(
+                say!(
                     "added {} ({}, clearance {}); password (shown once): {password}",
-                    new.username, new.role, new.clearance
+                    new.username,
+                    new.role,
+                    new.clearance
                 );
             } else {
-                println!(
+                say!(
                     "added {} ({}, clearance {})",
-                    new.username, new.role, new.clearance
+                    new.username,
+                    new.role,
+                    new.clearance
                 );
             }
         }
@@ -247,7 +254,7 @@ async fn user(db: &str, as_user: Option<&str>, cmd: UserCmd, out: Out) -> Result
                 .collect();
             out.value(&users, || {
                 for u in &users {
-                    println!(
+                    say!(
                         "{:<22} {:<14} {:<4} {}",
                         u["username"].as_str().unwrap_or(""),
                         u["role"].as_str().unwrap_or(""),
@@ -270,7 +277,7 @@ async fn tasking(db: &str, as_user: Option<&str>, cmd: TaskingCmd, out: Out) -> 
             let (r, outcome) = app
                 .import_tasking(By::User(&actor), &file.display().to_string(), &text)
                 .await?;
-            println!(
+            say!(
                 "{r}: {}",
                 if outcome == chancery_store::TaskingImport::Created {
                     "imported as draft"
@@ -282,7 +289,7 @@ async fn tasking(db: &str, as_user: Option<&str>, cmd: TaskingCmd, out: Out) -> 
         TaskingCmd::Issue { reference } => {
             let r = TaskingRef::parse(&reference).map_err(invalid)?;
             app.issue_tasking(By::User(&actor), &r).await?;
-            println!("{r}: issued");
+            say!("{r}: issued");
         }
         TaskingCmd::List => {
             let list = app.list_taskings(&actor).await?;
@@ -293,7 +300,7 @@ async fn tasking(db: &str, as_user: Option<&str>, cmd: TaskingCmd, out: Out) -> 
                         .iter()
                         .filter(|c| c.status == "transmitted" || c.status == "accepted")
                         .count();
-                    println!(
+                    say!(
                         "{}  {:<7} due {}  {}/{} transmitted  {}",
                         t.tasking.reference,
                         t.status.code(),
@@ -319,14 +326,14 @@ async fn report(db: &str, as_user: Option<&str>, cmd: ReportCmd, out: Out) -> Re
     let act = async |r: &ReportRef, action: Action| -> Result<()> {
         let (t, p) = report_ref(r)?;
         let row = app.act(&actor, &t, &p, &action).await?;
-        println!("{t} {p}: {} (version {})", row.status, row.version_no);
+        say!("{t} {p}: {} (version {})", row.status, row.version_no);
         Ok(())
     };
     match cmd {
         ReportCmd::New(r) => {
             let (t, p) = report_ref(&r)?;
             app.new_report(&actor, &t, &p).await?;
-            println!("{t} {p}: draft started");
+            say!("{t} {p}: draft started");
         }
         ReportCmd::Show(r) => {
             let (t, p) = report_ref(&r)?;
@@ -350,7 +357,7 @@ async fn report(db: &str, as_user: Option<&str>, cmd: ReportCmd, out: Out) -> Re
             out.value(
                 &serde_json::json!({"revision": rev, "findings": findings}),
                 || {
-                    println!("{t} {p} {key}: saved revision {rev}");
+                    say!("{t} {p} {key}: saved revision {rev}");
                     print_findings(&findings);
                 },
             )?;
@@ -375,7 +382,7 @@ async fn report(db: &str, as_user: Option<&str>, cmd: ReportCmd, out: Out) -> Re
                 .transpose()
                 .map_err(invalid)?;
             app.comment(&actor, &t, &p, key.as_ref(), &text).await?;
-            println!("{t} {p}: comment added");
+            say!("{t} {p}: comment added");
         }
     }
     Ok(())
@@ -413,7 +420,7 @@ async fn source(db: &str, as_user: Option<&str>, cmd: SourceCmd, out: Out) -> Re
             };
             let id = app.add_source(&actor, &spec, capture.as_ref()).await?;
             let row = app.visible_source(&actor, id).await?;
-            println!(
+            say!(
                 "S{id}: recorded (grade F6 until graded){}",
                 row.capture_sha256
                     .map(|h| format!("; capture sha256 {h}"))
@@ -428,7 +435,7 @@ async fn source(db: &str, as_user: Option<&str>, cmd: SourceCmd, out: Out) -> Re
             let id = source_id(&source, "source")?;
             let grade = Grade::parse(&grade).map_err(|e| anyhow!("grade {grade:?}: {e}"))?;
             app.grade_source(&actor, id, grade, &rationale).await?;
-            println!("S{id}: graded {grade} by {}", actor.username);
+            say!("S{id}: graded {grade} by {}", actor.username);
         }
         SourceCmd::List => {
             let list = app.list_sources(&actor).await?;
@@ -441,9 +448,12 @@ async fn source(db: &str, as_user: Option<&str>, cmd: SourceCmd, out: Out) -> Re
                 .collect();
             out.value(&rows, || {
                 for s in &list {
-                    println!(
+                    say!(
                         "S{:<4} {}  {}: {}",
-                        s.id, s.grade, s.spec.publisher, s.spec.title
+                        s.id,
+                        s.grade,
+                        s.spec.publisher,
+                        s.spec.title
                     );
                 }
             })?;
@@ -485,7 +495,7 @@ async fn incident(
                     .collect::<Result<_>>()?,
             };
             let id = app.add_incident(&actor, &spec).await?;
-            println!("INC{id}: recorded");
+            say!("INC{id}: recorded");
         }
         RecordCmd::List => {
             let list = app.list_incidents(&actor).await?;
@@ -495,9 +505,13 @@ async fn incident(
                 .collect();
             out.value(&rows, || {
                 for i in &list {
-                    println!(
+                    say!(
                         "INC{:<4} {} {} {} ({})",
-                        i.id, i.spec.occurred, i.spec.country, i.spec.category, i.spec.verification
+                        i.id,
+                        i.spec.occurred,
+                        i.spec.country,
+                        i.spec.category,
+                        i.spec.verification
                     );
                 }
             })?;
@@ -536,7 +550,7 @@ async fn engagement(
                 marking: marking(&a.marking)?,
             };
             let id = app.add_engagement(&actor, &spec).await?;
-            println!("ENG{id}: recorded (engagements are never evidence)");
+            say!("ENG{id}: recorded (engagements are never evidence)");
         }
         RecordCmd::List => {
             let list = app.list_engagements(&actor).await?;
@@ -546,7 +560,7 @@ async fn engagement(
                 .collect();
             out.value(&rows, || {
                 for e in &list {
-                    println!(
+                    say!(
                         "ENG{:<4} {} {} {}: {}",
                         e.id,
                         chancery_domain::dates::format(e.spec.date),
@@ -587,7 +601,7 @@ async fn policy(
                 marking: marking(&a.marking)?,
             };
             let id = app.add_policy(&actor, &spec).await?;
-            println!("PM{id}: recorded");
+            say!("PM{id}: recorded");
         }
         RecordCmd::List => {
             let list = app.list_policies(&actor).await?;
@@ -604,9 +618,12 @@ async fn policy(
                         .or(p.spec.announced.as_ref())
                         .map(|d| d.to_string())
                         .unwrap_or_default();
-                    println!(
+                    say!(
                         "PM{:<4} {} {:<10} {}",
-                        p.id, p.spec.country, when, p.spec.title
+                        p.id,
+                        p.spec.country,
+                        when,
+                        p.spec.title
                     );
                 }
             })?;
@@ -637,13 +654,13 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
     out.value(
         &serde_json::json!({"summary": summary, "tasking": view}),
         || {
-            println!("Chancery demo database: {db}");
-            println!();
+            say!("Chancery demo database: {db}");
+            say!();
             print_tasking(&view);
-            println!();
-            println!("Demo logins (passwords are shown only now):");
+            say!();
+            say!("Demo logins (passwords are shown only now):");
             for u in &summary.users {
-                println!(
+                say!(
                     "  {:<22} {:<14} {:<4} {:<10} {}",
                     u.username,
                     u.role,
@@ -652,21 +669,21 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
                     u.password
                 );
             }
-            println!();
-            println!("Try:");
-            println!(
+            say!();
+            say!("Try:");
+            say!(
                 "  chancery --database {db} --as hq.editor tasking show {}",
                 summary.tasking
             );
-            println!(
+            say!(
                 "  chancery --database {db} --as hq.editor report show {} OTTAWA",
                 summary.tasking
             );
-            println!(
+            say!(
                 "  chancery --database {db} --as london.drafter lint {} LONDON",
                 summary.tasking
             );
-            println!("  chancery --database {db} audit verify");
+            say!("  chancery --database {db} audit verify");
         },
     )?;
     if !d.no_serve {

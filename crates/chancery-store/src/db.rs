@@ -40,6 +40,13 @@ impl Store {
         if mode == OpenMode::Existing && !in_memory && !path.exists() {
             return Err(StoreError::MissingDatabase(path));
         }
+        if let Some(parent) = path
+            .parent()
+            .filter(|p| !in_memory && !p.as_os_str().is_empty())
+            && !parent.is_dir()
+        {
+            return Err(StoreError::MissingFolder(path));
+        }
         let options = options
             .create_if_missing(mode == OpenMode::Create)
             .journal_mode(if in_memory {

@@ -18,6 +18,12 @@ pub enum StoreError {
         .0.display()
     )]
     MissingDatabase(PathBuf),
+    /// The folder that should hold a new database file does not exist.
+    #[error(
+        "cannot create database file {}: its folder does not exist; create the folder or pass another --database",
+        .0.display()
+    )]
+    MissingFolder(PathBuf),
     /// The database was migrated by a newer Chancery.
     #[error(
         "the database is at schema version {database}, newer than this binary's {binary}: upgrade chancery"
