@@ -249,3 +249,96 @@ async fn unmarked_paragraphs_are_stored_with_the_taskings_classification() {
         );
     }
 }
+
+#[tokio::test]
+async fn lint_never_quotes_paragraphs_above_the_users_clearance() {
+    let t = TestApp::new().await;
+    let tasking = t
+        .tasking("CHN-2026-0944")
+        .section("summary", 1)
+        .section("detail", 1)
+        .issue()
+        .await;
+    let secret_drafter = t
+        .user("ottawa.secret", Role::PostDrafter, "S", Some("OTTAWA"))
+        .await;
+    let junior = t
+        .user("ottawa.junior", Role::PostDrafter, "SBU", Some("OTTAWA"))
+        .await;
+    t.report(&tasking, "OTTAWA")
+        .drafted_by(&secret_drafter)
+        .section(
+            "summary",
+            "(SBU) The post saw 1,234 arrivals.\n\n(S) A liaison service counted 98,765 crossings.",
+        )
+        .section("detail", "(U) Detail to follow.")
+        .build()
+        .await;
+
+    let everything = t
+        .app
+        .lint(&secret_drafter, &tasking, &pc("OTTAWA"))
+        .await
+        .unwrap();
+    assert!(
+        everything.iter().any(|f| f.message.contains("98,765")),
+        "{everything:#?}"
+    );
+
+    // (section, portion, code): E007 on both sections (no citations), E001 on both figures.
+    let summary = Some(crate::common::sk("summary"));
+    let detail = Some(crate::common::sk("detail"));
+    let keys = |fs: &[chancery_domain::lint::Finding]| -> Vec<_> {
+        fs.iter()
+            .map(|f| (f.section.clone(), f.portion, f.code))
+            .collect()
+    };
+    use chancery_domain::lint::LintCode::{E001, E007};
+    assert_eq!(
+        keys(&everything),
+        [
+            (summary.clone(), None, E007),
+            (summary.clone(), Some(0), E001),
+            (summary.clone(), Some(1), E001),
+            (detail.clone(), None, E007),
+        ]
+    );
+
+    // The SBU drafter sees neither the S paragraph's finding nor the summary's section-level
+    // finding (its citation count covers the S paragraph); the rest is kept.
+    let findings = t.app.lint(&junior, &tasking, &pc("OTTAWA")).await.unwrap();
+    assert_eq!(
+        keys(&findings),
+        [
+            (summary.clone(), Some(0), E001),
+            (detail.clone(), None, E007)
+        ]
+    );
+    let text = serde_json::to_string(&findings).unwrap();
+    assert!(
+        !text.contains("98,765"),
+        "lint leaks an S paragraph to an SBU user: {text}"
+    );
+    assert!(
+        text.contains("1,234"),
+        "findings the user may see are kept: {text}"
+    );
+
+    // Saving another section returns the whole report's findings: filtered the same way.
+    let (_, on_save) = t
+        .save(
+            &junior,
+            &tasking,
+            "OTTAWA",
+            "detail",
+            "(SBU) Detail, no figures.",
+        )
+        .await
+        .unwrap();
+    let text = serde_json::to_string(&on_save).unwrap();
+    assert!(
+        !text.contains("98,765"),
+        "save leaks an S paragraph to an SBU user: {text}"
+    );
+    assert!(text.contains("1,234"), "{text}");
+}
