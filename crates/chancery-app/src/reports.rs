@@ -211,11 +211,11 @@ impl App {
             .save_section(&report, section, &body, expected, &actor.username, &record)
             .await?;
         let report = self.report_row(tasking, post).await?;
-        let findings = self.findings_for(&t, &report).await?;
+        let findings = self.findings_visible_to(actor, &t, &report).await?;
         Ok((revision, findings))
     }
 
-    /// Lint findings on a report's current text.
+    /// Lint findings on a report's current text that `actor` may see.
     pub async fn lint(
         &self,
         actor: &Actor,
@@ -223,7 +223,61 @@ impl App {
         post: &PostCode,
     ) -> AppResult<Vec<Finding>> {
         let (t, r) = self.visible_report(actor, tasking, post).await?;
-        self.findings_for(&t, &r).await
+        self.findings_visible_to(actor, &t, &r).await
+    }
+
+    /// The findings on a report that `actor` may see. Findings quote paragraph text and count a
+    /// section's citations, so a finding about a withheld paragraph, or about a whole section
+    /// holding one, would leak content above the user's clearance (DESIGN §5). Those are left
+    /// out; findings about paragraphs the user may read are kept.
+    async fn findings_visible_to(
+        &self,
+        actor: &Actor,
+        t: &TaskingRow,
+        r: &ReportRow,
+    ) -> AppResult<Vec<Finding>> {
+        // One read of the text, so the findings and the markings describe the same revision.
+        let sections: BTreeMap<SectionKey, String> = self
+            .store
+            .sections(r.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.key, s.body))
+            .collect();
+        let markings: BTreeMap<&SectionKey, Vec<Classification>> = sections
+            .iter()
+            .map(|(key, body)| {
+                let marks = portions(body, t.spec.classification)
+                    .iter()
+                    .map(|p| p.marking)
+                    .collect();
+                (key, marks)
+            })
+            .collect();
+        let visible = |marking: Classification| {
+            may_see(
+                actor,
+                &Resource::Paragraph {
+                    post: &r.post,
+                    status: r.status,
+                    marking,
+                },
+            )
+        };
+        let findings = self.lint_sections(t, &sections).await?;
+        Ok(findings
+            .into_iter()
+            .filter(|f| {
+                let Some(section) = &f.section else {
+                    return true;
+                };
+                let marks = markings.get(section).map_or(&[][..], Vec::as_slice);
+                match f.portion {
+                    Some(i) => marks.get(i).is_some_and(|m| visible(*m)),
+                    None => marks.iter().all(|m| visible(*m)),
+                }
+            })
+            .collect())
     }
 
     pub(crate) async fn findings_for(
@@ -238,6 +292,15 @@ impl App {
             .into_iter()
             .map(|s| (s.key, s.body))
             .collect();
+        self.lint_sections(t, &sections).await
+    }
+
+    /// Lints the given section texts of a report on `t`.
+    async fn lint_sections(
+        &self,
+        t: &TaskingRow,
+        sections: &BTreeMap<SectionKey, String>,
+    ) -> AppResult<Vec<Finding>> {
         let sources = self.store.source_facts().await?;
         let incidents: HashSet<i64> = self
             .store
@@ -249,7 +312,7 @@ impl App {
         let tps: Vec<_> = t.spec.talking_points.iter().map(|tp| tp.id).collect();
         Ok(lint_report(&LintInput {
             template: &t.spec.sections,
-            sections: &sections,
+            sections,
             default_marking: t.spec.classification,
             sources: &sources,
             incidents: &incidents,

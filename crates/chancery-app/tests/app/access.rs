@@ -1,0 +1,344 @@
+//! Classification and access (DESIGN §1, §5): what each role and clearance sees of a report.
+
+use chancery_app::{AppError, ReportView};
+use chancery_domain::Classification;
+use chancery_domain::report::ReportStatus;
+use chancery_domain::user::{Actor, Role};
+
+use crate::common::{TestApp, pc};
+
+const U: Classification = Classification::Unclassified;
+const SBU: Classification = Classification::SensitiveButUnclassified;
+const C: Classification = Classification::Confidential;
+const S: Classification = Classification::Secret;
+
+/// One paragraph at each level, each with a word that names its level.
+const FOUR_LEVELS: &str = "(U) Public paragraph.\n\n(SBU) Sensitive paragraph.\n\n(C) Confidential paragraph.\n\n(S) Secret paragraph.";
+
+/// (marking, withheld, markdown) of every portion in the view.
+fn portions(view: &ReportView) -> Vec<(Classification, bool, String)> {
+    view.sections
+        .iter()
+        .flat_map(|s| &s.portions)
+        .map(|p| (p.marking, p.withheld, p.markdown.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn paragraphs_above_clearance_are_withheld_and_the_banner_is_what_is_shown() {
+    let t = TestApp::new().await;
+    // An unclassified tasking, so that every reader may see the report itself.
+    let tasking = t.tasking("CHN-2026-0921").classification("U").issue().await;
+    // A drafter cleared to S writes the four-level report; it is transmitted.
+    let secret_drafter = t
+        .user("ottawa.secret", Role::PostDrafter, "S", Some("OTTAWA"))
+        .await;
+    t.report(&tasking, "OTTAWA")
+        .drafted_by(&secret_drafter)
+        .section("summary", FOUR_LEVELS)
+        .stage(ReportStatus::Transmitted)
+        .build()
+        .await;
+
+    let mut viewers: Vec<Actor> = Vec::new();
+    for level in ["U", "SBU", "C", "S"] {
+        let name = format!("reader.{}", level.to_lowercase());
+        viewers.push(t.user(&name, Role::Reader, level, None).await);
+    }
+    viewers.push(t.user("admin.u", Role::Admin, "U", None).await);
+    viewers.push(t.user("hq.c", Role::HqEditor, "C", None).await);
+    viewers.push(t.approver.clone()); // post staff, C
+
+    for who in &viewers {
+        let view = t
+            .app
+            .show_report(who, &tasking, &pc("OTTAWA"))
+            .await
+            .unwrap();
+        let got = portions(&view);
+        assert_eq!(got.len(), 4, "{}", who.username);
+        let mut highest_shown = U;
+        for ((marking, withheld, markdown), level) in got.iter().zip([U, SBU, C, S]) {
+            assert_eq!(*marking, level);
+            let should_see = who.clearance >= level;
+            assert_eq!(!*withheld, should_see, "{} on {level}", who.username);
+            if should_see {
+                assert!(markdown.starts_with(&level.portion_mark()), "{markdown}");
+                highest_shown = highest_shown.max(level);
+            } else {
+                assert_eq!(markdown, &format!("[paragraph withheld: {level}]"));
+            }
+        }
+        assert_eq!(view.banner, highest_shown, "{}", who.username);
+        assert_eq!(view.banner, who.clearance, "{}", who.username);
+
+        // Nothing above clearance anywhere in the serialised view (the API's JSON).
+        let json = serde_json::to_string(&view).unwrap();
+        for (level, word) in [(SBU, "Sensitive"), (C, "Confidential"), (S, "Secret")] {
+            assert_eq!(
+                json.contains(&format!("{word} paragraph")),
+                who.clearance >= level,
+                "{} and the {level} paragraph",
+                who.username
+            );
+        }
+    }
+
+    // A tasking above the user's clearance hides its reports entirely.
+    let sbu = t.tasking("CHN-2026-0920").issue().await;
+    t.report(&sbu, "OTTAWA")
+        .section("summary", "(U) Public.")
+        .stage(ReportStatus::Transmitted)
+        .build()
+        .await;
+    let err = t
+        .app
+        .show_report(&viewers[0], &sbu, &pc("OTTAWA"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::NotFound(_)), "{err}");
+    t.app
+        .show_report(&viewers[1], &sbu, &pc("OTTAWA"))
+        .await
+        .unwrap();
+
+    // The S-cleared drafter's own view shows everything.
+    let view = t
+        .app
+        .show_report(&secret_drafter, &tasking, &pc("OTTAWA"))
+        .await
+        .unwrap();
+    assert!(portions(&view).iter().all(|(_, withheld, _)| !withheld));
+    assert_eq!(view.banner, S);
+}
+
+#[tokio::test]
+async fn banner_is_the_highest_marking_held_not_the_clearance() {
+    let t = TestApp::new().await;
+    let tasking = t.tasking("CHN-2026-0922").classification("U").issue().await;
+    t.report(&tasking, "OTTAWA")
+        .section("summary", "(U) One.\n\n(SBU) Two.")
+        .stage(ReportStatus::Transmitted)
+        .build()
+        .await;
+    let view = t
+        .app
+        .show_report(&t.hq, &tasking, &pc("OTTAWA"))
+        .await
+        .unwrap();
+    assert_eq!(t.hq.clearance, S);
+    assert_eq!(view.banner, SBU);
+}
+
+#[tokio::test]
+async fn who_sees_a_report_in_each_status() {
+    let t = TestApp::new().await;
+    let tasking = t.tasking("CHN-2026-0923").issue().await;
+    let admin = t.admin.clone();
+    // Expected visibility by status: draft, in_clearance, cleared, transmitted, accepted, returned.
+    let cases: [(&str, &Actor, [bool; 6]); 7] = [
+        (
+            "own drafter",
+            &t.drafter,
+            [true, true, true, true, true, true],
+        ),
+        (
+            "own approver",
+            &t.approver,
+            [true, true, true, true, true, true],
+        ),
+        (
+            "other post drafter",
+            &t.paris_drafter,
+            [false, false, false, false, true, false],
+        ),
+        (
+            "other post approver",
+            &t.paris_approver,
+            [false, false, false, false, true, false],
+        ),
+        ("hq", &t.hq, [false, false, false, true, true, true]),
+        (
+            "reader",
+            &t.reader,
+            [false, false, false, true, true, false],
+        ),
+        ("admin", &admin, [false, false, false, true, true, false]),
+    ];
+    let stages = [
+        ReportStatus::Draft,
+        ReportStatus::InClearance,
+        ReportStatus::Cleared,
+        ReportStatus::Transmitted,
+        ReportStatus::Accepted,
+        ReportStatus::Returned,
+    ];
+    for (i, stage) in stages.into_iter().enumerate() {
+        // One report per stage, each on its own tasking.
+        let reference = format!("CHN-2026-093{i}");
+        let tasking_i = t.tasking(&reference).issue().await;
+        t.report(&tasking_i, "OTTAWA")
+            .section("summary", "(U) Text.")
+            .stage(stage)
+            .build()
+            .await;
+        for (label, who, visible) in &cases {
+            let shown = t.app.show_report(who, &tasking_i, &pc("OTTAWA")).await;
+            let linted = t.app.lint(who, &tasking_i, &pc("OTTAWA")).await;
+            if visible[i] {
+                let view = shown.unwrap_or_else(|e| panic!("{label} on {stage}: {e}"));
+                assert_eq!(view.status, stage);
+                linted.unwrap();
+            } else {
+                let err = shown.unwrap_err();
+                assert!(
+                    matches!(err, AppError::NotFound(_)),
+                    "{label} on {stage}: {err}"
+                );
+                assert!(
+                    matches!(linted, Err(AppError::NotFound(_))),
+                    "{label} on {stage}"
+                );
+            }
+        }
+    }
+    // The untouched tasking has no OTTAWA report at all.
+    let err = t
+        .app
+        .show_report(&t.drafter, &tasking, &pc("OTTAWA"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::NotFound(_)), "{err}");
+}
+
+#[tokio::test]
+async fn unmarked_paragraphs_are_stored_with_the_taskings_classification() {
+    let t = TestApp::new().await;
+    for (reference, level) in [
+        ("CHN-2026-0941", "SBU"),
+        ("CHN-2026-0942", "U"),
+        ("CHN-2026-0943", "C"),
+    ] {
+        let tasking = t.tasking(reference).classification(level).issue().await;
+        t.report(&tasking, "OTTAWA").build().await;
+        let (_, findings) = t
+            .save(
+                &t.drafter,
+                &tasking,
+                "OTTAWA",
+                "summary",
+                "First paragraph, unmarked.\n\n(S) Marked secret.\n\n- an unmarked list item\n- another",
+            )
+            .await
+            .unwrap();
+        assert!(findings.is_empty(), "{findings:?}");
+        let stored = t.stored_body(&tasking, "OTTAWA", "summary").await.unwrap();
+        assert_eq!(
+            stored,
+            format!(
+                "({level}) First paragraph, unmarked.\n\n(S) Marked secret.\n\n- ({level}) an unmarked list item\n- another"
+            )
+        );
+        // Saving the stored text again changes nothing (the rewrite is idempotent).
+        t.save(&t.drafter, &tasking, "OTTAWA", "summary", &stored)
+            .await
+            .unwrap();
+        assert_eq!(
+            t.stored_body(&tasking, "OTTAWA", "summary").await.unwrap(),
+            stored
+        );
+    }
+}
+
+#[tokio::test]
+async fn lint_never_quotes_paragraphs_above_the_users_clearance() {
+    let t = TestApp::new().await;
+    let tasking = t
+        .tasking("CHN-2026-0944")
+        .section("summary", 1)
+        .section("detail", 1)
+        .issue()
+        .await;
+    let secret_drafter = t
+        .user("ottawa.secret", Role::PostDrafter, "S", Some("OTTAWA"))
+        .await;
+    let junior = t
+        .user("ottawa.junior", Role::PostDrafter, "SBU", Some("OTTAWA"))
+        .await;
+    t.report(&tasking, "OTTAWA")
+        .drafted_by(&secret_drafter)
+        .section(
+            "summary",
+            "(SBU) The post saw 1,234 arrivals.\n\n(S) A liaison service counted 98,765 crossings.",
+        )
+        .section("detail", "(U) Detail to follow.")
+        .build()
+        .await;
+
+    let everything = t
+        .app
+        .lint(&secret_drafter, &tasking, &pc("OTTAWA"))
+        .await
+        .unwrap();
+    assert!(
+        everything.iter().any(|f| f.message.contains("98,765")),
+        "{everything:#?}"
+    );
+
+    // (section, portion, code): E007 on both sections (no citations), E001 on both figures.
+    let summary = Some(crate::common::sk("summary"));
+    let detail = Some(crate::common::sk("detail"));
+    let keys = |fs: &[chancery_domain::lint::Finding]| -> Vec<_> {
+        fs.iter()
+            .map(|f| (f.section.clone(), f.portion, f.code))
+            .collect()
+    };
+    use chancery_domain::lint::LintCode::{E001, E007};
+    assert_eq!(
+        keys(&everything),
+        [
+            (summary.clone(), None, E007),
+            (summary.clone(), Some(0), E001),
+            (summary.clone(), Some(1), E001),
+            (detail.clone(), None, E007),
+        ]
+    );
+
+    // The SBU drafter sees neither the S paragraph's finding nor the summary's section-level
+    // finding (its citation count covers the S paragraph); the rest is kept.
+    let findings = t.app.lint(&junior, &tasking, &pc("OTTAWA")).await.unwrap();
+    assert_eq!(
+        keys(&findings),
+        [
+            (summary.clone(), Some(0), E001),
+            (detail.clone(), None, E007)
+        ]
+    );
+    let text = serde_json::to_string(&findings).unwrap();
+    assert!(
+        !text.contains("98,765"),
+        "lint leaks an S paragraph to an SBU user: {text}"
+    );
+    assert!(
+        text.contains("1,234"),
+        "findings the user may see are kept: {text}"
+    );
+
+    // Saving another section returns the whole report's findings: filtered the same way.
+    let (_, on_save) = t
+        .save(
+            &junior,
+            &tasking,
+            "OTTAWA",
+            "detail",
+            "(SBU) Detail, no figures.",
+        )
+        .await
+        .unwrap();
+    let text = serde_json::to_string(&on_save).unwrap();
+    assert!(
+        !text.contains("98,765"),
+        "save leaks an S paragraph to an SBU user: {text}"
+    );
+    assert!(text.contains("1,234"), "{text}");
+}

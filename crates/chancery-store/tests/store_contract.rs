@@ -1,0 +1,1414 @@
+//! The store contract: what every backend must do, written as functions over a `&Store` so the
+//! PostgreSQL backend can run the same suite (STYLE "Storage": one shared test suite), and run
+//! here against a fresh temp-file SQLite database per test.
+//!
+//! Backend-specific checks (append-only triggers, blob row counts) live in `sqlite_only` below:
+//! they open a second raw connection on the same file, as an operator with database access would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::path::PathBuf;
+
+use chancery_store::{OpenMode, Store};
+use tempfile::TempDir;
+
+/// A migrated SQLite store in a temp directory that lives as long as the value.
+struct TempDb {
+    store: Store,
+    path: PathBuf,
+    _dir: TempDir,
+}
+
+impl TempDb {
+    async fn new() -> TempDb {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chancery.db");
+        let store = Store::open_path(&path, OpenMode::Create).await.unwrap();
+        store.migrate().await.unwrap();
+        TempDb {
+            store,
+            path,
+            _dir: dir,
+        }
+    }
+}
+
+/// Runs each named contract function against a fresh SQLite store.
+macro_rules! on_sqlite {
+    ($($name:ident),+ $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let db = TempDb::new().await;
+            contract::$name(&db.store).await;
+        }
+    )+};
+}
+
+on_sqlite!(
+    migrations_are_idempotent,
+    every_write_appends_exactly_one_audit_event,
+    failed_writes_leave_no_rows_and_no_event,
+    late_failure_rolls_back_earlier_statements,
+    tasking_import_is_idempotent_and_never_overwrites,
+    stale_section_save_conflicts_and_writes_nothing,
+    stale_transition_conflicts_and_writes_nothing,
+    concurrent_transitions_exactly_one_wins,
+    hq_return_starts_a_new_version_and_keeps_the_frozen_one,
+    source_roots_follow_derived_from_chains,
+    identical_captures_share_one_blob,
+);
+
+/// The backend-independent contract.
+mod contract {
+    use chancery_domain::Classification;
+    use chancery_domain::audit::{AuditEvent, AuditRecord, sha256_hex, verify_chain};
+    use chancery_domain::evidence::{
+        Credibility, EngagementSpec, Grade, IncidentSpec, LegalStatus, MeasureType, PartialDate,
+        PolicySpec, Reliability, SourceKind, SourceSpec, Verification, VocabTerm,
+    };
+    use chancery_domain::ids::{
+        CountryCode, PostCode, SectionKey, TalkingPointId, TaskingRef, Username, VocabCode,
+    };
+    use chancery_domain::post::{Post, PostKind};
+    use chancery_domain::report::ReportStatus;
+    use chancery_domain::tasking::{TalkingPoint, TaskingSpec, TaskingStatus, TemplateSection};
+    use chancery_domain::user::{Actor, Role};
+    use chancery_store::{
+        Capture, Frozen, ReportRow, Store, StoreError, TaskingImport, Transition,
+    };
+    use serde_json::json;
+    use time::macros::date;
+
+    // ---- fixtures ------------------------------------------------------------------------------
+
+    fn rec(action: &str) -> AuditRecord {
+        AuditRecord::new("system", action, "test", "x", json!({"step": action}))
+    }
+
+    fn post_code(code: &str) -> PostCode {
+        PostCode::parse(code).unwrap()
+    }
+
+    fn name(n: &str) -> Username {
+        Username::parse(n).unwrap()
+    }
+
+    fn key(k: &str) -> SectionKey {
+        SectionKey::parse(k).unwrap()
+    }
+
+    fn post(code: &str, country: &str) -> Post {
+        Post {
+            code: post_code(code),
+            name: format!("Embassy {code}"),
+            kind: PostKind::Embassy,
+            country: CountryCode::parse(country).unwrap(),
+            region: "Test".into(),
+        }
+    }
+
+    fn actor(n: &str, role: Role, at: Option<&str>) -> Actor {
+        Actor::new(name(n), role, Classification::Secret, at.map(post_code)).unwrap()
+    }
+
+    /// A one-section tasking addressed to `posts`.
+    pub(crate) fn tasking(reference: &str, posts: &[&str]) -> TaskingSpec {
+        TaskingSpec {
+            reference: TaskingRef::parse(reference).unwrap(),
+            subject: "Store contract".into(),
+            classification: Classification::SensitiveButUnclassified,
+            issuing_office: "HQ".into(),
+            due: date!(2027 - 01 - 31),
+            tags: vec!["PHUM".into()],
+            addressees: posts.iter().map(|p| post_code(p)).collect(),
+            body: "(U) Report.".into(),
+            sections: vec![TemplateSection {
+                key: key("summary"),
+                title: "Summary".into(),
+                guidance: "Sum up.".into(),
+                required: true,
+                min_citations: 0,
+                confidence_required: false,
+                indicators: vec![],
+            }],
+            talking_points: vec![TalkingPoint {
+                id: TalkingPointId(1),
+                text: "We are willing to collaborate.".into(),
+            }],
+        }
+    }
+
+    fn source(title: &str, derived_from: Option<i64>) -> SourceSpec {
+        SourceSpec {
+            kind: SourceKind::OfficialStatistics,
+            publisher: "Statistics Office".into(),
+            title: title.into(),
+            url: Some("https://stats.example/table".into()),
+            published: Some(PartialDate::parse("2025-03").unwrap()),
+            language: "en".into(),
+            marking: Classification::Unclassified,
+            derived_from,
+        }
+    }
+
+    fn incident(category: &str, sources: Vec<i64>) -> IncidentSpec {
+        IncidentSpec {
+            post: post_code("OTTAWA"),
+            occurred: PartialDate::parse("2025-06").unwrap(),
+            occurred_until: None,
+            country: CountryCode::parse("CAN").unwrap(),
+            region: Some("Ontario".into()),
+            locality: None,
+            category: VocabCode::parse(category).unwrap(),
+            victims: Some(2),
+            suspects: Some(1),
+            legal_status: LegalStatus::Charged,
+            verification: Verification::Corroborated,
+            summary: "An attack on asylum accommodation.".into(),
+            marking: Classification::Unclassified,
+            sources,
+        }
+    }
+
+    fn engagement(tasking: Option<&str>) -> EngagementSpec {
+        EngagementSpec {
+            post: post_code("OTTAWA"),
+            tasking: tasking.map(|t| TaskingRef::parse(t).unwrap()),
+            date: date!(2026 - 02 - 10),
+            host_office: "Immigration ministry".into(),
+            official_title: "Assistant Deputy Minister".into(),
+            talking_points: vec![TalkingPointId(1)],
+            host_response: "Welcomed the offer.".into(),
+            follow_up: String::new(),
+            marking: Classification::SensitiveButUnclassified,
+        }
+    }
+
+    fn policy(source: Option<i64>) -> PolicySpec {
+        PolicySpec {
+            country: CountryCode::parse("CAN").unwrap(),
+            title: "Levels plan".into(),
+            measure_type: MeasureType::PlanTarget,
+            announced: Some(PartialDate::parse("2025-11-04").unwrap()),
+            in_force: None,
+            description: "Sets admission targets.".into(),
+            source,
+            targets: vec![],
+            marking: Classification::Unclassified,
+        }
+    }
+
+    fn submit() -> Transition {
+        Transition {
+            to: ReportStatus::InClearance,
+            freeze: None,
+            new_version: false,
+            return_reason: None,
+        }
+    }
+
+    fn to(status: ReportStatus) -> Transition {
+        Transition {
+            to: status,
+            ..submit()
+        }
+    }
+
+    fn transmit(content: &str) -> Transition {
+        Transition {
+            to: ReportStatus::Transmitted,
+            freeze: Some(Frozen {
+                content_json: content.into(),
+                findings_json: "[]".into(),
+                lint_override: None,
+            }),
+            new_version: false,
+            return_reason: None,
+        }
+    }
+
+    /// What most tests start from: two posts, a vocabulary, three users, an issued tasking.
+    pub(crate) struct Seed {
+        pub drafter: Actor,
+        pub approver: Actor,
+        pub hq: Actor,
+        pub tasking: TaskingRef,
+        pub ottawa: PostCode,
+    }
+
+    pub(crate) async fn seed(store: &Store) -> Seed {
+        store
+            .upsert_posts(
+                &[post("OTTAWA", "CAN"), post("PARIS", "FRA")],
+                &rec("post.load"),
+            )
+            .await
+            .unwrap();
+        store
+            .replace_vocab(
+                "incident_categories",
+                &[VocabTerm {
+                    code: VocabCode::parse("attack_on_asylum_accommodation").unwrap(),
+                    label: "Attack on asylum accommodation".into(),
+                    definition: String::new(),
+                }],
+                &rec("vocab.load"),
+            )
+            .await
+            .unwrap();
+        let drafter = actor("ottawa.drafter", Role::PostDrafter, Some("OTTAWA"));
+        let approver = actor("ottawa.approver", Role::PostApprover, Some("OTTAWA"));
+        let hq = actor("hq.editor", Role::HqEditor, None);
+        for a in [&drafter, &approver, &hq] {
+            store.insert_user(a, None, &rec("user.add")).await.unwrap();
+        }
+        let spec = tasking("CHN-2026-0100", &["OTTAWA", "PARIS"]);
+        store
+            .import_tasking(&spec, &rec("tasking.import"))
+            .await
+            .unwrap();
+        store
+            .set_tasking_status(
+                &spec.reference,
+                TaskingStatus::Draft,
+                TaskingStatus::Issued,
+                Some("hq.editor"),
+                &rec("tasking.issue"),
+            )
+            .await
+            .unwrap();
+        Seed {
+            drafter,
+            approver,
+            hq,
+            tasking: spec.reference,
+            ottawa: post_code("OTTAWA"),
+        }
+    }
+
+    async fn new_report(store: &Store, s: &Seed) -> ReportRow {
+        store
+            .create_report(&s.tasking, &s.ottawa, &rec("report.new"))
+            .await
+            .unwrap()
+    }
+
+    async fn events(store: &Store) -> Vec<AuditEvent> {
+        store.audit_events().await.unwrap()
+    }
+
+    /// Asserts the chain holds exactly `n` events and verifies.
+    async fn chain_is(store: &Store, n: usize) {
+        let events = events(store).await;
+        assert_eq!(events.len(), n, "audit events: {events:#?}");
+        assert_eq!(verify_chain(&events), Ok(n as u64));
+    }
+
+    /// Asserts exactly one event was appended since `before`, with `action`, and the chain
+    /// verifies. Returns the new event.
+    async fn one_more(store: &Store, before: usize, action: &str) -> AuditEvent {
+        let events = events(store).await;
+        assert_eq!(
+            events.len(),
+            before + 1,
+            "{action}: expected exactly one new audit event, got {:#?}",
+            &events[before.min(events.len())..]
+        );
+        assert_eq!(verify_chain(&events), Ok(events.len() as u64));
+        let last = events.last().unwrap().clone();
+        assert_eq!(last.action, action);
+        assert_eq!(last.seq, i64::try_from(events.len()).unwrap());
+        last
+    }
+
+    // ---- the contract -------------------------------------------------------------------------
+
+    pub(crate) async fn migrations_are_idempotent(store: &Store) {
+        store.check_schema().await.unwrap();
+        store
+            .upsert_posts(&[post("OTTAWA", "CAN")], &rec("post.load"))
+            .await
+            .unwrap();
+        // Migrating an up-to-date database again changes nothing and loses nothing.
+        store.migrate().await.unwrap();
+        store.migrate().await.unwrap();
+        store.check_schema().await.unwrap();
+        assert_eq!(store.posts().await.unwrap(), vec![post("OTTAWA", "CAN")]);
+        chain_is(store, 1).await;
+    }
+
+    pub(crate) async fn every_write_appends_exactly_one_audit_event(store: &Store) {
+        let mut n = 0;
+        store
+            .upsert_posts(
+                &[post("OTTAWA", "CAN"), post("PARIS", "FRA")],
+                &rec("post.load"),
+            )
+            .await
+            .unwrap();
+        one_more(store, n, "post.load").await;
+        n += 1;
+
+        let terms = [VocabTerm {
+            code: VocabCode::parse("attack_on_asylum_accommodation").unwrap(),
+            label: "Attack".into(),
+            definition: String::new(),
+        }];
+        store
+            .replace_vocab("incident_categories", &terms, &rec("vocab.load"))
+            .await
+            .unwrap();
+        one_more(store, n, "vocab.load").await;
+        n += 1;
+        assert_eq!(store.vocab("incident_categories").await.unwrap(), terms);
+
+        let drafter = actor("ottawa.drafter", Role::PostDrafter, Some("OTTAWA"));
+        let approver = actor("ottawa.approver", Role::PostApprover, Some("OTTAWA"));
+        for a in [&drafter, &approver] {
+            store.insert_user(a, None, &rec("user.add")).await.unwrap();
+            one_more(store, n, "user.add").await;
+            n += 1;
+        }
+        assert_eq!(store.user_count().await.unwrap(), 2);
+
+        let spec = tasking("CHN-2026-0100", &["OTTAWA"]);
+        assert_eq!(
+            store
+                .import_tasking(&spec, &rec("tasking.import"))
+                .await
+                .unwrap(),
+            TaskingImport::Created
+        );
+        one_more(store, n, "tasking.import").await;
+        n += 1;
+
+        store
+            .set_tasking_status(
+                &spec.reference,
+                TaskingStatus::Draft,
+                TaskingStatus::Issued,
+                None,
+                &rec("tasking.issue"),
+            )
+            .await
+            .unwrap();
+        one_more(store, n, "tasking.issue").await;
+        n += 1;
+
+        let ottawa = post_code("OTTAWA");
+        let report = store
+            .create_report(&spec.reference, &ottawa, &rec("report.new"))
+            .await
+            .unwrap();
+        one_more(store, n, "report.new").await;
+        n += 1;
+
+        let rev = store
+            .save_section(
+                &report,
+                &key("summary"),
+                "(U) Text.",
+                0,
+                &drafter.username,
+                &rec("report.save_section"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rev, 1);
+        one_more(store, n, "report.save_section").await;
+        n += 1;
+
+        store
+            .add_comment(
+                &report,
+                Some(&key("summary")),
+                &approver.username,
+                "Cite this.",
+                &rec("report.comment"),
+            )
+            .await
+            .unwrap();
+        one_more(store, n, "report.comment").await;
+        n += 1;
+
+        let report = store
+            .report(&spec.reference, &ottawa)
+            .await
+            .unwrap()
+            .unwrap();
+        let report = store
+            .apply_transition(&report, &submit(), &drafter.username, &rec("report.submit"))
+            .await
+            .unwrap();
+        one_more(store, n, "report.submit").await;
+        n += 1;
+
+        let returned = Transition {
+            to: ReportStatus::Draft,
+            return_reason: Some("Add figures.".into()),
+            ..submit()
+        };
+        store
+            .apply_transition(
+                &report,
+                &returned,
+                &approver.username,
+                &rec("report.return"),
+            )
+            .await
+            .unwrap();
+        one_more(store, n, "report.return").await;
+        n += 1;
+
+        let capture = Capture {
+            name: "table.csv".into(),
+            media_type: "text/csv".into(),
+            bytes: b"a,b\n1,2\n".to_vec(),
+        };
+        let sid = store
+            .insert_source(
+                &source("Table 1", None),
+                Some(&capture),
+                "hq.editor",
+                &rec("source.add"),
+            )
+            .await
+            .unwrap();
+        let e = one_more(store, n, "source.add").await;
+        n += 1;
+        // The store names the new object and adds the capture digest to the payload.
+        assert_eq!(e.object_id, format!("S{sid}"));
+        let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+        assert_eq!(payload["capture_sha256"], json!(sha256_hex(&capture.bytes)));
+        assert_eq!(payload["step"], json!("source.add"));
+
+        store
+            .grade_source(
+                sid,
+                Grade::parse("A1").unwrap(),
+                "National statistics office.",
+                &drafter.username,
+                &rec("source.grade"),
+            )
+            .await
+            .unwrap();
+        one_more(store, n, "source.grade").await;
+        n += 1;
+
+        let inc = store
+            .insert_incident(
+                &incident("attack_on_asylum_accommodation", vec![sid]),
+                "ottawa.drafter",
+                &rec("incident.add"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            one_more(store, n, "incident.add").await.object_id,
+            format!("INC{inc}")
+        );
+        n += 1;
+
+        let eng = store
+            .insert_engagement(
+                &engagement(Some("CHN-2026-0100")),
+                "ottawa.drafter",
+                &rec("engagement.add"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            one_more(store, n, "engagement.add").await.object_id,
+            format!("ENG{eng}")
+        );
+        n += 1;
+
+        let pm = store
+            .insert_policy(&policy(Some(sid)), "system", &rec("policy.add"))
+            .await
+            .unwrap();
+        assert_eq!(
+            one_more(store, n, "policy.add").await.object_id,
+            format!("PM{pm}")
+        );
+        n += 1;
+
+        store.record(&rec("login.refused")).await.unwrap();
+        one_more(store, n, "login.refused").await;
+        n += 1;
+
+        // What was written reads back.
+        let incidents = store.incidents().await.unwrap();
+        assert_eq!(incidents.len(), 1);
+        assert_eq!(
+            incidents[0].spec,
+            incident("attack_on_asylum_accommodation", vec![sid])
+        );
+        assert_eq!(
+            store.engagements().await.unwrap()[0].spec,
+            engagement(Some("CHN-2026-0100"))
+        );
+        assert_eq!(store.policies().await.unwrap()[0].spec, policy(Some(sid)));
+        let comments = store.comments(report.id).await.unwrap();
+        let kinds: Vec<&str> = comments.iter().map(|c| c.kind.as_str()).collect();
+        assert_eq!(kinds, ["comment", "return"]);
+        assert_eq!(comments[1].body, "Add figures.");
+        chain_is(store, n).await;
+    }
+
+    pub(crate) async fn failed_writes_leave_no_rows_and_no_event(store: &Store) {
+        let s = seed(store).await;
+        let n = events(store).await.len();
+        let users_before = store.user_count().await.unwrap();
+
+        // A user at an unknown post.
+        let stray = actor("stray.drafter", Role::PostDrafter, Some("ATLANTIS"));
+        let err = store
+            .insert_user(&stray, None, &rec("user.add"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert!(store.user(&stray.username).await.unwrap().is_none());
+        assert_eq!(store.user_count().await.unwrap(), users_before);
+
+        // A username that exists.
+        let err = store
+            .insert_user(&s.drafter, None, &rec("user.add"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::AlreadyExists(_)), "{err}");
+
+        // A tasking with one unknown addressee among known ones.
+        let bad = tasking("CHN-2026-0101", &["OTTAWA", "ATLANTIS"]);
+        let err = store
+            .import_tasking(&bad, &rec("tasking.import"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert!(store.tasking(&bad.reference).await.unwrap().is_none());
+        assert_eq!(store.taskings().await.unwrap().len(), 1);
+
+        // A second report for the same (tasking, post).
+        new_report(store, &s).await;
+        let n = n + 1;
+        let err = store
+            .create_report(&s.tasking, &s.ottawa, &rec("report.new"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::AlreadyExists(_)), "{err}");
+        // A report for a tasking that does not exist.
+        let ghost = TaskingRef::parse("CHN-2026-0999").unwrap();
+        assert!(
+            store
+                .create_report(&ghost, &s.ottawa, &rec("report.new"))
+                .await
+                .is_err()
+        );
+        assert!(store.report(&ghost, &s.ottawa).await.unwrap().is_none());
+
+        // Incidents: unknown category, unknown source, unknown post.
+        let sid = store
+            .insert_source(
+                &source("Table", None),
+                None,
+                "hq.editor",
+                &rec("source.add"),
+            )
+            .await
+            .unwrap();
+        let n = n + 1;
+        let err = store
+            .insert_incident(
+                &incident("alien_invasion", vec![sid]),
+                "x",
+                &rec("incident.add"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        let err = store
+            .insert_incident(
+                &incident("attack_on_asylum_accommodation", vec![sid, 999]),
+                "x",
+                &rec("incident.add"),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::NotFound(ref m) if m.contains("S999")),
+            "{err}"
+        );
+        let mut elsewhere = incident("attack_on_asylum_accommodation", vec![sid]);
+        elsewhere.post = post_code("ATLANTIS");
+        let err = store
+            .insert_incident(&elsewhere, "x", &rec("incident.add"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert!(store.incidents().await.unwrap().is_empty());
+
+        // A source derived from a source that does not exist: no source and no blob.
+        let capture = Capture {
+            name: "echo.txt".into(),
+            media_type: "text/plain".into(),
+            bytes: b"an echo of nothing".to_vec(),
+        };
+        let err = store
+            .insert_source(
+                &source("Echo", Some(999)),
+                Some(&capture),
+                "hq.editor",
+                &rec("source.add"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert_eq!(store.sources().await.unwrap().len(), 1);
+        assert!(
+            store
+                .blob(&sha256_hex(&capture.bytes))
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // Grading a source that does not exist.
+        let err = store
+            .grade_source(
+                999,
+                Grade::parse("A1").unwrap(),
+                "x",
+                &s.hq.username,
+                &rec("source.grade"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+
+        // A policy citing a source that does not exist; engagements at unknown posts or for
+        // unknown taskings.
+        let err = store
+            .insert_policy(&policy(Some(999)), "system", &rec("policy.add"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert!(store.policies().await.unwrap().is_empty());
+        let mut abroad = engagement(None);
+        abroad.post = post_code("ATLANTIS");
+        let err = store
+            .insert_engagement(&abroad, "x", &rec("engagement.add"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert!(
+            store
+                .insert_engagement(
+                    &engagement(Some("CHN-2026-0999")),
+                    "x",
+                    &rec("engagement.add")
+                )
+                .await
+                .is_err()
+        );
+        assert!(store.engagements().await.unwrap().is_empty());
+
+        // Moving a tasking that is not in the expected status.
+        let err = store
+            .set_tasking_status(
+                &s.tasking,
+                TaskingStatus::Draft,
+                TaskingStatus::Issued,
+                None,
+                &rec("tasking.issue"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        let t = store.tasking(&s.tasking).await.unwrap().unwrap();
+        assert_eq!(t.status, TaskingStatus::Issued);
+        assert_eq!(t.issued_by.as_deref(), Some("hq.editor"));
+
+        chain_is(store, n).await;
+    }
+
+    pub(crate) async fn late_failure_rolls_back_earlier_statements(store: &Store) {
+        // These writes fail on their second statement (a foreign key), after the first already
+        // changed the report: the whole transaction must roll back.
+        let s = seed(store).await;
+        let report = new_report(store, &s).await;
+        let n = events(store).await.len();
+        let nobody = name("nobody");
+
+        let err = store
+            .save_section(
+                &report,
+                &key("summary"),
+                "(U) x",
+                0,
+                &nobody,
+                &rec("report.save_section"),
+            )
+            .await;
+        assert!(err.is_err(), "a revision by an unknown author must fail");
+        let after = store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap();
+        assert_eq!(after, report, "lock_version bump rolled back");
+        assert!(store.sections(report.id).await.unwrap().is_empty());
+
+        // Walk to cleared, then transmit "as" an unknown user: the status update ran first.
+        let r = store
+            .apply_transition(
+                &report,
+                &submit(),
+                &s.drafter.username,
+                &rec("report.submit"),
+            )
+            .await
+            .unwrap();
+        let r = store
+            .apply_transition(
+                &r,
+                &to(ReportStatus::Cleared),
+                &s.approver.username,
+                &rec("report.clear"),
+            )
+            .await
+            .unwrap();
+        let err = store
+            .apply_transition(&r, &transmit("{}"), &nobody, &rec("report.transmit"))
+            .await;
+        assert!(
+            err.is_err(),
+            "a version transmitted by an unknown user must fail"
+        );
+        let after = store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap();
+        assert_eq!(after, r, "status and lock_version rolled back");
+        assert!(store.versions(report.id).await.unwrap().is_empty());
+        chain_is(store, n + 2).await;
+    }
+
+    pub(crate) async fn tasking_import_is_idempotent_and_never_overwrites(store: &Store) {
+        store
+            .upsert_posts(&[post("OTTAWA", "CAN")], &rec("post.load"))
+            .await
+            .unwrap();
+        let spec = tasking("CHN-2026-0100", &["OTTAWA"]);
+        assert_eq!(
+            store
+                .import_tasking(&spec, &rec("tasking.import"))
+                .await
+                .unwrap(),
+            TaskingImport::Created
+        );
+        let stored = store.tasking(&spec.reference).await.unwrap().unwrap();
+        assert_eq!(stored.spec, spec);
+        assert_eq!(stored.status, TaskingStatus::Draft);
+
+        // The same content again: nothing changes, not even the audit chain.
+        assert_eq!(
+            store
+                .import_tasking(&spec, &rec("tasking.import"))
+                .await
+                .unwrap(),
+            TaskingImport::Unchanged
+        );
+        chain_is(store, 2).await;
+
+        // Different content under the same reference is refused.
+        let mut changed = spec.clone();
+        changed.subject = "Something else".into();
+        let err = store
+            .import_tasking(&changed, &rec("tasking.import"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::AlreadyExists(_)), "{err}");
+        let again = store.tasking(&spec.reference).await.unwrap().unwrap();
+        assert_eq!(again.spec, spec);
+        assert_eq!(again.spec_sha256, stored.spec_sha256);
+        assert_eq!(store.taskings().await.unwrap().len(), 1);
+        chain_is(store, 2).await;
+    }
+
+    pub(crate) async fn stale_section_save_conflicts_and_writes_nothing(store: &Store) {
+        let s = seed(store).await;
+        let report = new_report(store, &s).await;
+        let summary = key("summary");
+        let save = |body: &'static str, expected: i64, report: ReportRow| {
+            let who = s.drafter.username.clone();
+            let summary = summary.clone();
+            async move {
+                store
+                    .save_section(
+                        &report,
+                        &summary,
+                        body,
+                        expected,
+                        &who,
+                        &rec("report.save_section"),
+                    )
+                    .await
+            }
+        };
+        assert_eq!(save("(U) First.", 0, report.clone()).await.unwrap(), 1);
+        let n = events(store).await.len();
+        let before = store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap();
+        assert_eq!(before.lock_version, report.lock_version + 1);
+
+        // An editor who started from "never written" (0) lost the race.
+        let err = save("(U) Stale.", 0, before.clone()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        let sections = store.sections(report.id).await.unwrap();
+        assert_eq!(sections.len(), 1);
+        assert_eq!(sections[0].body, "(U) First.");
+        assert_eq!(sections[0].revision, 1);
+        assert_eq!(
+            store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap(),
+            before,
+            "lock_version untouched by the refused save"
+        );
+        chain_is(store, n).await;
+
+        // A revision from the future is refused too.
+        let err = save("(U) Future.", 5, before.clone()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+
+        assert_eq!(save("(U) Second.", 1, before.clone()).await.unwrap(), 2);
+        let sections = store.sections(report.id).await.unwrap();
+        assert_eq!(
+            (sections[0].revision, sections[0].body.as_str()),
+            (2, "(U) Second.")
+        );
+
+        // A report row read before a status change is stale for saving.
+        let current = store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap();
+        store
+            .apply_transition(
+                &current,
+                &submit(),
+                &s.drafter.username,
+                &rec("report.submit"),
+            )
+            .await
+            .unwrap();
+        let n = events(store).await.len();
+        let err = save("(U) Late.", 2, current).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert_eq!(store.sections(report.id).await.unwrap()[0].revision, 2);
+        chain_is(store, n).await;
+    }
+
+    pub(crate) async fn stale_transition_conflicts_and_writes_nothing(store: &Store) {
+        let s = seed(store).await;
+        let stale = new_report(store, &s).await;
+        store
+            .save_section(
+                &stale,
+                &key("summary"),
+                "(U) x",
+                0,
+                &s.drafter.username,
+                &rec("report.save_section"),
+            )
+            .await
+            .unwrap();
+        let n = events(store).await.len();
+        let fresh = store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap();
+        assert!(fresh.lock_version > stale.lock_version);
+
+        let err = store
+            .apply_transition(
+                &stale,
+                &submit(),
+                &s.drafter.username,
+                &rec("report.submit"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert_eq!(
+            store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap(),
+            fresh
+        );
+        chain_is(store, n).await;
+
+        // Even a transmission with a frozen version writes nothing when stale.
+        let err = store
+            .apply_transition(
+                &stale,
+                &transmit("{}"),
+                &s.approver.username,
+                &rec("report.transmit"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert!(store.versions(stale.id).await.unwrap().is_empty());
+
+        // The fresh row goes through and bumps lock_version once.
+        let moved = store
+            .apply_transition(
+                &fresh,
+                &submit(),
+                &s.drafter.username,
+                &rec("report.submit"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(moved.status, ReportStatus::InClearance);
+        assert_eq!(moved.lock_version, fresh.lock_version + 1);
+        chain_is(store, n + 1).await;
+    }
+
+    pub(crate) async fn concurrent_transitions_exactly_one_wins(store: &Store) {
+        let s = seed(store).await;
+        for round in 0..3 {
+            let spec = tasking(&format!("CHN-2026-02{round:02}"), &["OTTAWA"]);
+            store
+                .import_tasking(&spec, &rec("tasking.import"))
+                .await
+                .unwrap();
+            let report = store
+                .create_report(&spec.reference, &s.ottawa, &rec("report.new"))
+                .await
+                .unwrap();
+            let n = events(store).await.len();
+
+            // Two tasks act on the same row they both read: the drafter submits while the
+            // approver returns it to draft with a reason.
+            let returned = Transition {
+                to: ReportStatus::Draft,
+                return_reason: Some("Start over.".into()),
+                ..submit()
+            };
+            let spawn = |t: Transition, who: Username, action: &'static str| {
+                let store = store.clone();
+                let report = report.clone();
+                tokio::spawn(async move {
+                    store
+                        .apply_transition(&report, &t, &who, &rec(action))
+                        .await
+                })
+            };
+            let (a, b) = tokio::join!(
+                spawn(submit(), s.drafter.username.clone(), "report.submit"),
+                spawn(returned, s.approver.username.clone(), "report.return"),
+            );
+            let (a, b) = (a.unwrap(), b.unwrap());
+            let wins = [a.is_ok(), b.is_ok()];
+            assert_eq!(
+                wins.iter().filter(|w| **w).count(),
+                1,
+                "round {round}: exactly one wins: {a:?} / {b:?}"
+            );
+            let loser = if wins[0] { &b } else { &a };
+            assert!(
+                matches!(loser, Err(StoreError::Conflict(_))),
+                "round {round}: the other gets a conflict: {loser:?}"
+            );
+
+            // Only the winner's effects are stored.
+            let now = store
+                .report(&spec.reference, &s.ottawa)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(now.lock_version, report.lock_version + 1);
+            let comments = store.comments(report.id).await.unwrap();
+            let last = events(store).await.pop().unwrap();
+            if wins[0] {
+                assert_eq!(now.status, ReportStatus::InClearance);
+                assert!(comments.is_empty());
+                assert_eq!(last.action, "report.submit");
+            } else {
+                assert_eq!(now.status, ReportStatus::Draft);
+                assert_eq!(comments.len(), 1);
+                assert_eq!(last.action, "report.return");
+            }
+            chain_is(store, n + 1).await;
+        }
+    }
+
+    pub(crate) async fn hq_return_starts_a_new_version_and_keeps_the_frozen_one(store: &Store) {
+        let s = seed(store).await;
+        let r = new_report(store, &s).await;
+        let summary = key("summary");
+        store
+            .save_section(
+                &r,
+                &summary,
+                "(U) Version one.",
+                0,
+                &s.drafter.username,
+                &rec("report.save_section"),
+            )
+            .await
+            .unwrap();
+        let r = store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap();
+        let r = store
+            .apply_transition(&r, &submit(), &s.drafter.username, &rec("report.submit"))
+            .await
+            .unwrap();
+        let r = store
+            .apply_transition(
+                &r,
+                &to(ReportStatus::Cleared),
+                &s.approver.username,
+                &rec("report.clear"),
+            )
+            .await
+            .unwrap();
+        let content = r#"{"sections":[{"body":"(U) Version one."}]}"#;
+        let r = store
+            .apply_transition(
+                &r,
+                &transmit(content),
+                &s.approver.username,
+                &rec("report.transmit"),
+            )
+            .await
+            .unwrap();
+        assert_eq!((r.status, r.version_no), (ReportStatus::Transmitted, 1));
+        let v1 = store.versions(r.id).await.unwrap();
+        assert_eq!(v1.len(), 1);
+        assert_eq!(v1[0].version_no, 1);
+        assert_eq!(v1[0].content_json, content);
+        assert_eq!(v1[0].content_sha256, sha256_hex(content.as_bytes()));
+        assert_eq!(v1[0].transmitted_by, "ottawa.approver");
+
+        let hq_return = Transition {
+            to: ReportStatus::Returned,
+            freeze: None,
+            new_version: true,
+            return_reason: Some("Add the 2025 figures.".into()),
+        };
+        let r = store
+            .apply_transition(&r, &hq_return, &s.hq.username, &rec("report.return"))
+            .await
+            .unwrap();
+        assert_eq!((r.status, r.version_no), (ReportStatus::Returned, 2));
+        let comments = store.comments(r.id).await.unwrap();
+        assert_eq!(comments.len(), 1);
+        assert_eq!(
+            (
+                comments[0].kind.as_str(),
+                comments[0].version_no,
+                comments[0].author.as_str()
+            ),
+            ("return", 1, "hq.editor")
+        );
+
+        // The next save goes into version 2, by another author.
+        let rev = store
+            .save_section(
+                &r,
+                &summary,
+                "(U) Version two.",
+                1,
+                &s.approver.username,
+                &rec("report.save_section"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rev, 2);
+        let sections = store.sections(r.id).await.unwrap();
+        assert_eq!(sections[0].version_no, 2);
+        assert_eq!(sections[0].body, "(U) Version two.");
+        assert_eq!(
+            store.drafters(r.id, 1).await.unwrap(),
+            vec![s.drafter.username.clone()]
+        );
+        assert_eq!(
+            store.drafters(r.id, 2).await.unwrap(),
+            vec![s.approver.username.clone()]
+        );
+
+        // Version 1 is exactly as transmitted, and no version 2 exists until transmission.
+        assert_eq!(store.versions(r.id).await.unwrap(), v1);
+    }
+
+    pub(crate) async fn source_roots_follow_derived_from_chains(store: &Store) {
+        let s = seed(store).await;
+        let add = |title: &'static str, parent: Option<i64>| async move {
+            store
+                .insert_source(
+                    &source(title, parent),
+                    None,
+                    "hq.editor",
+                    &rec("source.add"),
+                )
+                .await
+                .unwrap()
+        };
+        let original = add("Official table", None).await;
+        let echo = add("Newspaper reprint", Some(original)).await;
+        let echo_of_echo = add("Blog quoting the newspaper", Some(echo)).await;
+        let independent = add("Court record", None).await;
+        let also_original = add("Echo of the court record", Some(independent)).await;
+        store
+            .grade_source(
+                original,
+                Grade::parse("A1").unwrap(),
+                "The statistics office itself.",
+                &s.hq.username,
+                &rec("source.grade"),
+            )
+            .await
+            .unwrap();
+
+        let facts = store.source_facts().await.unwrap();
+        assert_eq!(facts.len(), 5);
+        for (id, root) in [
+            (original, original),
+            (echo, original),
+            (echo_of_echo, original),
+            (independent, independent),
+            (also_original, independent),
+        ] {
+            assert_eq!(facts[&id].root, root, "root of S{id}");
+        }
+        assert_eq!(
+            facts[&original].grade,
+            Grade {
+                reliability: Reliability::A,
+                credibility: Credibility::Confirmed
+            }
+        );
+        assert_eq!(facts[&echo].grade, Grade::default(), "ungraded is F6");
+
+        let graded = store.source(original).await.unwrap().unwrap();
+        assert_eq!(graded.graded_by.as_deref(), Some("hq.editor"));
+        assert_eq!(
+            graded.grade_rationale.as_deref(),
+            Some("The statistics office itself.")
+        );
+        assert!(graded.graded_at.is_some());
+        assert_eq!(
+            store.source(echo).await.unwrap().unwrap().spec.derived_from,
+            Some(original)
+        );
+    }
+
+    pub(crate) async fn identical_captures_share_one_blob(store: &Store) {
+        seed(store).await;
+        let bytes = b"country,series,period,value\nCAN,population,2024,41000000\n".to_vec();
+        let capture = |name: &str, media: &str, bytes: &[u8]| Capture {
+            name: name.into(),
+            media_type: media.into(),
+            bytes: bytes.to_vec(),
+        };
+        let a = store
+            .insert_source(
+                &source("First", None),
+                Some(&capture("a.csv", "text/csv", &bytes)),
+                "hq.editor",
+                &rec("source.add"),
+            )
+            .await
+            .unwrap();
+        let b = store
+            .insert_source(
+                &source("Second", None),
+                Some(&capture("b.txt", "text/plain", &bytes)),
+                "hq.editor",
+                &rec("source.add"),
+            )
+            .await
+            .unwrap();
+        let c = store
+            .insert_source(
+                &source("Third", None),
+                Some(&capture("c.csv", "text/csv", b"other")),
+                "hq.editor",
+                &rec("source.add"),
+            )
+            .await
+            .unwrap();
+        let d = store
+            .insert_source(
+                &source("No capture", None),
+                None,
+                "hq.editor",
+                &rec("source.add"),
+            )
+            .await
+            .unwrap();
+
+        let sha = sha256_hex(&bytes);
+        let row = |id| async move { store.source(id).await.unwrap().unwrap() };
+        let (ra, rb, rc, rd) = (row(a).await, row(b).await, row(c).await, row(d).await);
+        assert_eq!(ra.capture_sha256.as_deref(), Some(sha.as_str()));
+        assert_eq!(rb.capture_sha256.as_deref(), Some(sha.as_str()));
+        assert_eq!(rc.capture_sha256, Some(sha256_hex(b"other")));
+        assert_ne!(rc.capture_sha256, ra.capture_sha256);
+        assert_eq!(ra.capture_name.as_deref(), Some("a.csv"));
+        assert_eq!(rb.capture_name.as_deref(), Some("b.txt"));
+        assert!(ra.retrieved_at.is_some());
+        assert_eq!(
+            (rd.capture_sha256, rd.capture_name, rd.retrieved_at),
+            (None, None, None)
+        );
+
+        assert_eq!(store.blob(&sha).await.unwrap(), Some(bytes));
+        assert_eq!(
+            store.blob(&sha256_hex(b"other")).await.unwrap(),
+            Some(b"other".to_vec())
+        );
+        assert_eq!(
+            store.blob(&sha256_hex(b"never stored")).await.unwrap(),
+            None
+        );
+    }
+}
+
+/// Checks that need the SQLite file itself.
+mod sqlite_only {
+    use chancery_domain::audit::{sha256_hex, verify_chain};
+    use chancery_domain::ids::SectionKey;
+    use chancery_domain::report::ReportStatus;
+    use chancery_store::{Capture, Frozen, Transition};
+    use sqlx::{Connection, SqliteConnection};
+
+    use super::TempDb;
+    use super::contract::seed;
+
+    fn rec(action: &str) -> chancery_store::AuditRecord {
+        chancery_store::AuditRecord::new("system", action, "test", "x", serde_json::json!({}))
+    }
+
+    async fn raw(db: &TempDb) -> SqliteConnection {
+        SqliteConnection::connect(&format!("sqlite:{}", db.path.display()))
+            .await
+            .unwrap()
+    }
+
+    async fn count(conn: &mut SqliteConnection, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn frozen_versions_revisions_and_audit_refuse_update_and_delete() {
+        let db = TempDb::new().await;
+        let store = &db.store;
+        let s = seed(store).await;
+        let r = store
+            .create_report(&s.tasking, &s.ottawa, &rec("report.new"))
+            .await
+            .unwrap();
+        let summary = SectionKey::parse("summary").unwrap();
+        store
+            .save_section(
+                &r,
+                &summary,
+                "(U) Text.",
+                0,
+                &s.drafter.username,
+                &rec("save"),
+            )
+            .await
+            .unwrap();
+        let r = store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap();
+        let transmit = Transition {
+            to: ReportStatus::Transmitted,
+            freeze: Some(Frozen {
+                content_json: "{\"v\":1}".into(),
+                findings_json: "[]".into(),
+                lint_override: None,
+            }),
+            new_version: false,
+            return_reason: None,
+        };
+        store
+            .apply_transition(&r, &transmit, &s.approver.username, &rec("report.transmit"))
+            .await
+            .unwrap();
+        let versions = store.versions(r.id).await.unwrap();
+        let sections = store.sections(r.id).await.unwrap();
+        let events = store.audit_events().await.unwrap();
+
+        let mut conn = raw(&db).await;
+        // The connection can write: the refusals below come from the triggers, not from a
+        // read-only handle.
+        sqlx::query("UPDATE reports SET updated_at = updated_at")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        for (sql, says) in [
+            (
+                "UPDATE report_versions SET content_json = '{}'",
+                "immutable",
+            ),
+            ("DELETE FROM report_versions", "immutable"),
+            (
+                "UPDATE section_revisions SET body = '(U) Rewritten.'",
+                "append-only",
+            ),
+            ("DELETE FROM section_revisions", "append-only"),
+            ("UPDATE audit_events SET actor = 'mallory'", "append-only"),
+            ("DELETE FROM audit_events WHERE seq = 1", "append-only"),
+        ] {
+            let err = sqlx::query(sql).execute(&mut conn).await.unwrap_err();
+            assert!(err.to_string().contains(says), "{sql}: {err}");
+        }
+        conn.close().await.unwrap();
+
+        assert_eq!(store.versions(r.id).await.unwrap(), versions);
+        assert_eq!(store.sections(r.id).await.unwrap(), sections);
+        let after = store.audit_events().await.unwrap();
+        assert_eq!(after, events);
+        assert_eq!(verify_chain(&after), Ok(after.len() as u64));
+    }
+
+    #[tokio::test]
+    async fn identical_captures_are_one_blob_row() {
+        let db = TempDb::new().await;
+        let store = &db.store;
+        seed(store).await;
+        let same = Capture {
+            name: "rows.csv".into(),
+            media_type: "text/csv".into(),
+            bytes: b"a,b\n1,2\n".to_vec(),
+        };
+        let spec = |title: &str| chancery_domain::evidence::SourceSpec {
+            kind: chancery_domain::evidence::SourceKind::NewsReport,
+            publisher: "Daily".into(),
+            title: title.into(),
+            url: None,
+            published: None,
+            language: "en".into(),
+            marking: chancery_domain::Classification::Unclassified,
+            derived_from: None,
+        };
+        for title in ["One", "Two", "Three"] {
+            store
+                .insert_source(&spec(title), Some(&same), "hq.editor", &rec("source.add"))
+                .await
+                .unwrap();
+        }
+        let mut conn = raw(&db).await;
+        assert_eq!(count(&mut conn, "sources").await, 3);
+        assert_eq!(count(&mut conn, "blobs").await, 1);
+        let (sha, size): (String, i64) = sqlx::query_as("SELECT sha256, size FROM blobs")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(sha, sha256_hex(&same.bytes));
+        assert_eq!(size, 8);
+    }
+
+    #[tokio::test]
+    async fn reopening_an_existing_file_keeps_its_data() {
+        let db = TempDb::new().await;
+        seed(&db.store).await;
+        let n = db.store.audit_events().await.unwrap().len();
+        db.store.close().await;
+        let again = chancery_store::Store::open_path(&db.path, chancery_store::OpenMode::Existing)
+            .await
+            .unwrap();
+        again.migrate().await.unwrap();
+        again.check_schema().await.unwrap();
+        assert_eq!(again.posts().await.unwrap().len(), 2);
+        assert_eq!(again.audit_events().await.unwrap().len(), n);
+    }
+}
