@@ -191,13 +191,36 @@ impl App {
             markdown,
         )?;
         let body = with_explicit_markings(markdown, t.spec.classification);
-        let current = self
+        if let Some(p) = portions(&body, t.spec.classification)
+            .iter()
+            .find(|p| p.marking > actor.clearance)
+        {
+            return Err(AppError::invalid(format!(
+                "section {section}: paragraph {} is marked {}, above your clearance {}: you cannot write at that level",
+                p.index + 1,
+                p.marking,
+                actor.clearance
+            )));
+        }
+        let stored = self
             .store
             .sections(report.id)
             .await?
             .into_iter()
-            .find(|s| &s.key == section)
-            .map_or(0, |s| s.revision);
+            .find(|s| &s.key == section);
+        // Saving replaces the whole section: someone who cannot see all of it would silently
+        // delete what they cannot see.
+        if let Some(s) = &stored
+            && portions(&s.body, t.spec.classification)
+                .iter()
+                .any(|p| p.marking > actor.clearance)
+        {
+            return Err(AppError::Forbidden(format!(
+                "section {section} holds paragraphs above your clearance {}: only a user cleared for all of it may edit it",
+                actor.clearance
+            )));
+        }
+        let current = stored.map_or(0, |s| s.revision);
         let expected = expected_revision.unwrap_or(current);
         let record = audit(
             By::User(actor),

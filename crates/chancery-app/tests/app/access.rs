@@ -115,7 +115,13 @@ async fn paragraphs_above_clearance_are_withheld_and_the_banner_is_what_is_shown
 #[tokio::test]
 async fn banner_is_the_highest_marking_held_not_the_clearance() {
     let t = TestApp::new().await;
-    let tasking = t.tasking("CHN-2026-0922").classification("U").issue().await;
+    let tasking = t
+        .tasking("CHN-2026-0922")
+        .classification("U")
+        .section("summary", 0)
+        .section("public_safety", 0)
+        .issue()
+        .await;
     t.report(&tasking, "OTTAWA")
         .section("summary", "(U) One.\n\n(SBU) Two.")
         .stage(ReportStatus::Transmitted)
@@ -227,7 +233,7 @@ async fn unmarked_paragraphs_are_stored_with_the_taskings_classification() {
                 &tasking,
                 "OTTAWA",
                 "summary",
-                "First paragraph, unmarked.\n\n(S) Marked secret.\n\n- an unmarked list item\n- another",
+                "First paragraph, unmarked.\n\n(C) Marked confidential.\n\n- an unmarked list item\n- another",
             )
             .await
             .unwrap();
@@ -236,7 +242,7 @@ async fn unmarked_paragraphs_are_stored_with_the_taskings_classification() {
         assert_eq!(
             stored,
             format!(
-                "({level}) First paragraph, unmarked.\n\n(S) Marked secret.\n\n- ({level}) an unmarked list item\n- another"
+                "({level}) First paragraph, unmarked.\n\n(C) Marked confidential.\n\n- ({level}) an unmarked list item\n- another"
             )
         );
         // Saving the stored text again changes nothing (the rewrite is idempotent).
@@ -341,4 +347,63 @@ async fn lint_never_quotes_paragraphs_above_the_users_clearance() {
         "save leaks an S paragraph to an SBU user: {text}"
     );
     assert!(text.contains("1,234"), "{text}");
+}
+
+#[tokio::test]
+async fn nobody_writes_above_their_clearance_or_overwrites_what_they_cannot_see() {
+    let t = TestApp::new().await;
+    let tasking = t
+        .tasking("CHN-2026-0922")
+        .classification("U")
+        .section("summary", 0)
+        .section("public_safety", 0)
+        .issue()
+        .await;
+    let low = t
+        .user("ottawa.sbu", Role::PostDrafter, "SBU", Some("OTTAWA"))
+        .await;
+    let high = t
+        .user("ottawa.s", Role::PostDrafter, "S", Some("OTTAWA"))
+        .await;
+    t.app
+        .new_report(&high, &tasking, &pc("OTTAWA"))
+        .await
+        .unwrap();
+    let audit_before = t.audit_count().await;
+
+    // Writing a paragraph marked above one's clearance is refused, nothing written.
+    let err = t
+        .save(
+            &low,
+            &tasking,
+            "OTTAWA",
+            "summary",
+            "(U) Fine.\n\n(C) Too high.",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("paragraph 2 is marked C"), "{err}");
+    assert_eq!(t.stored_body(&tasking, "OTTAWA", "summary").await, None);
+    assert_eq!(t.audit_count().await, audit_before);
+
+    // A section holding a paragraph above the editor's clearance cannot be replaced by them.
+    t.save(&high, &tasking, "OTTAWA", "summary", FOUR_LEVELS)
+        .await
+        .unwrap();
+    let err = t
+        .save(&low, &tasking, "OTTAWA", "summary", "(U) Replaced.")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    assert_eq!(
+        t.stored_body(&tasking, "OTTAWA", "summary")
+            .await
+            .as_deref(),
+        Some(FOUR_LEVELS)
+    );
+    // Other sections stay open to the lower-cleared drafter.
+    t.save(&low, &tasking, "OTTAWA", "public_safety", "(SBU) Text.")
+        .await
+        .unwrap();
 }
