@@ -46,6 +46,16 @@ impl AuditRecord {
     }
 }
 
+impl AuditRecord {
+    /// The same record about another object id (for objects whose id the store assigns).
+    pub fn for_object(&self, object_id: impl Into<String>) -> AuditRecord {
+        AuditRecord {
+            object_id: object_id.into(),
+            ..self.clone()
+        }
+    }
+}
+
 /// A sealed event as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {

@@ -5,6 +5,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+use chancery_domain::ids::PostCode;
+
 use crate::error::StoreError;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -25,6 +27,18 @@ pub struct Store {
 }
 
 pub(crate) type Tx = Transaction<'static, Sqlite>;
+
+/// Fails with `NotFound` unless `post` exists (inside the caller's transaction).
+pub(crate) async fn require_post(tx: &mut Tx, post: &PostCode) -> Result<(), StoreError> {
+    let found: Option<String> = sqlx::query_scalar("SELECT code FROM posts WHERE code = $1")
+        .bind(post.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::NotFound(format!("post {post}"))),
+    }
+}
 
 impl Store {
     /// Opens the database at `url` (`sqlite:PATH`, `sqlite://PATH` or `sqlite::memory:`):

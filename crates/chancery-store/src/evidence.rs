@@ -13,7 +13,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::audit::append;
-use crate::db::{Store, Tx};
+use crate::db::{Store, Tx, require_post};
 use crate::error::StoreError;
 
 /// Captured content of a source (a file or text), stored content-addressed.
@@ -145,17 +145,6 @@ async fn require_source(tx: &mut Tx, id: i64, field: &str) -> Result<(), StoreEr
     }
 }
 
-async fn require_post(tx: &mut Tx, post: &PostCode) -> Result<(), StoreError> {
-    let found: Option<String> = sqlx::query_scalar("SELECT code FROM posts WHERE code = $1")
-        .bind(post.as_str())
-        .fetch_optional(&mut **tx)
-        .await?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(StoreError::NotFound(format!("post {post}"))),
-    }
-}
-
 impl Store {
     /// Records a source and its captured content (hashed, stored once per distinct content).
     /// The audit record's payload gets the capture's SHA-256 added. Returns the new id.
@@ -208,8 +197,7 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await?;
-        let mut audit = audit.clone();
-        audit.object_id = format!("S{id}");
+        let mut audit = audit.for_object(format!("S{id}"));
         if let serde_json::Value::Object(m) = &mut audit.payload {
             m.insert("capture_sha256".into(), capture_sha.clone().into());
         }
@@ -375,9 +363,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut audit = audit.clone();
-        audit.object_id = format!("INC{id}");
-        append(&mut tx, &audit).await?;
+        append(&mut tx, &audit.for_object(format!("INC{id}"))).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -474,9 +460,7 @@ impl Store {
         .bind(crate::now())
         .fetch_one(&mut *tx)
         .await?;
-        let mut audit = audit.clone();
-        audit.object_id = format!("ENG{id}");
-        append(&mut tx, &audit).await?;
+        append(&mut tx, &audit.for_object(format!("ENG{id}"))).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -546,9 +530,7 @@ impl Store {
         .bind(crate::now())
         .fetch_one(&mut *tx)
         .await?;
-        let mut audit = audit.clone();
-        audit.object_id = format!("PM{id}");
-        append(&mut tx, &audit).await?;
+        append(&mut tx, &audit.for_object(format!("PM{id}"))).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -10,7 +10,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::audit::append;
-use crate::db::Store;
+use crate::db::{Store, require_post};
 use crate::error::StoreError;
 
 /// A stored user account.
@@ -129,14 +129,7 @@ impl Store {
             )));
         }
         if let Some(post) = &actor.post {
-            let found: Option<String> =
-                sqlx::query_scalar("SELECT code FROM posts WHERE code = $1")
-                    .bind(post.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if found.is_none() {
-                return Err(StoreError::NotFound(format!("post {post}")));
-            }
+            require_post(&mut tx, post).await?;
         }
         sqlx::query(
             "INSERT INTO users (username, role, clearance, post_code, password_hash, active, created_at)

@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::audit::append;
-use crate::db::Store;
+use crate::db::{Store, require_post};
 use crate::error::StoreError;
 
 /// A stored tasking.
@@ -77,16 +77,12 @@ impl Store {
             None => {}
         }
         for post in &spec.addressees {
-            let found: Option<String> =
-                sqlx::query_scalar("SELECT code FROM posts WHERE code = $1")
-                    .bind(post.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if found.is_none() {
-                return Err(StoreError::NotFound(format!(
+            require_post(&mut tx, post).await.map_err(|e| match e {
+                StoreError::NotFound(_) => StoreError::NotFound(format!(
                     "addressee post {post} (load the posts first: `chancery post list` shows them)"
-                )));
-            }
+                )),
+                other => other,
+            })?;
         }
         sqlx::query(
             "INSERT INTO taskings (reference, subject, classification, due_date, status, spec_json, spec_sha256, created_at)
