@@ -16,7 +16,7 @@ use chancery_domain::ids::{
 };
 use chancery_domain::user::{Actor, Role};
 use chancery_domain::workflow::Action;
-use chancery_store::{Capture, OpenMode, Store};
+use chancery_store::{Capture, OpenMode, Store, redact_url};
 
 use crate::args::*;
 use crate::output::{Out, print_findings, print_report, print_tasking};
@@ -31,7 +31,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             out.value(&summary, || {
                 say!(
                     "initialised {}: {} posts, {} vocabulary terms, {} tasking(s); add the first admin with `chancery user add NAME --role admin --clearance S`",
-                    cli.database,
+                    redact_url(&cli.database),
                     summary.posts,
                     summary.vocabulary_terms,
                     summary.taskings.len()
@@ -40,7 +40,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Migrate => {
             open(&cli.database, OpenMode::Create, true).await?;
-            say!("{}: migrations applied", cli.database);
+            say!("{}: migrations applied", redact_url(&cli.database));
         }
         Command::Content(c) => {
             let app = open(&cli.database, OpenMode::Existing, false).await?;
@@ -645,7 +645,7 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
             "system",
             "demo.build",
             "database",
-            db,
+            redact_url(db),
             serde_json::json!({}),
         ))
         .await?;
@@ -654,7 +654,8 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
     out.value(
         &serde_json::json!({"summary": summary, "tasking": view}),
         || {
-            say!("Chancery demo database: {db}");
+            let db = redact_url(db);
+        say!("Chancery demo database: {db}");
             say!();
             print_tasking(&view);
             say!();
@@ -699,7 +700,8 @@ async fn replace_previous_demo(db: &str) -> Result<()> {
         .strip_prefix("sqlite://")
         .or_else(|| db.strip_prefix("sqlite:"))
     else {
-        bail!("the demo needs an SQLite database URL (sqlite:PATH), got {db:?}");
+        // A server database is never dropped by the demo: it must be empty (checked on build).
+        return Ok(());
     };
     let path = Path::new(path.split('?').next().unwrap_or(path));
     if !path.exists() {

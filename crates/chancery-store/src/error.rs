@@ -39,9 +39,17 @@ pub enum StoreError {
     Corrupt(String),
     /// The database URL is not understood.
     #[error(
-        "unsupported database URL {0:?}: use sqlite:PATH (PostgreSQL arrives with its own backend)"
+        "unsupported database URL {0:?}: use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
     )]
     BadUrl(String),
+    /// The database server could not be reached or refused the login.
+    #[error("cannot connect to PostgreSQL at {target}: {reason}")]
+    Connect {
+        /// `host:port/database` (never the password).
+        target: String,
+        /// What the driver said.
+        reason: String,
+    },
     /// A database error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -10,7 +10,7 @@ use chancery_domain::evidence::{
 use chancery_domain::ids::{PostCode, Username};
 use chancery_domain::lint::SourceFacts;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::audit::append;
 use crate::db::{Store, Tx, require_post};
@@ -89,7 +89,7 @@ fn corrupt<E: std::fmt::Display>(e: E) -> StoreError {
     StoreError::corrupt(e)
 }
 
-fn marking(r: &SqliteRow) -> Result<Classification, StoreError> {
+fn marking(r: &AnyRow) -> Result<Classification, StoreError> {
     Classification::parse(&r.try_get::<String, _>("marking")?).map_err(corrupt)
 }
 
@@ -104,7 +104,7 @@ const SOURCE_COLUMNS: &str = "id, kind, publisher, title, url, published, langua
     capture_sha256, capture_name, retrieved_at, reliability, credibility, grade_rationale, graded_by,
     graded_at, created_by";
 
-fn source_from_row(r: &SqliteRow) -> Result<SourceRow, StoreError> {
+fn source_from_row(r: &AnyRow) -> Result<SourceRow, StoreError> {
     use chancery_domain::evidence::{PartialDate, SourceKind};
     Ok(SourceRow {
         id: r.try_get("id")?,

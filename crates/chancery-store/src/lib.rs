@@ -17,7 +17,7 @@ mod reports;
 mod taskings;
 
 pub use chancery_domain::audit::AuditRecord;
-pub use db::{OpenMode, Store};
+pub use db::{Backend, OpenMode, Store, redact as redact_url};
 pub use error::StoreError;
 pub use evidence::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
 pub use people::UserRow;

@@ -7,7 +7,7 @@ use chancery_domain::ids::{CountryCode, PostCode, Username, VocabCode};
 use chancery_domain::post::{Post, PostKind};
 use chancery_domain::user::{Actor, Role};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::audit::append;
 use crate::db::{Store, require_post};
@@ -26,7 +26,7 @@ pub struct UserRow {
     pub created_at: String,
 }
 
-fn post_from_row(r: &SqliteRow) -> Result<Post, StoreError> {
+fn post_from_row(r: &AnyRow) -> Result<Post, StoreError> {
     let kind: String = r.try_get("kind")?;
     Ok(Post {
         code: PostCode::parse(&r.try_get::<String, _>("code")?).map_err(StoreError::corrupt)?,
@@ -39,7 +39,7 @@ fn post_from_row(r: &SqliteRow) -> Result<Post, StoreError> {
     })
 }
 
-fn user_from_row(r: &SqliteRow) -> Result<UserRow, StoreError> {
+fn user_from_row(r: &AnyRow) -> Result<UserRow, StoreError> {
     let username =
         Username::parse(&r.try_get::<String, _>("username")?).map_err(StoreError::corrupt)?;
     let role: Role = r

@@ -4,7 +4,7 @@ use chancery_domain::audit::{AuditRecord, sha256_hex};
 use chancery_domain::ids::{PostCode, SectionKey, TaskingRef, Username};
 use chancery_domain::report::ReportStatus;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::audit::append;
 use crate::db::Store;
@@ -110,7 +110,7 @@ pub struct Frozen {
     pub lint_override: Option<String>,
 }
 
-fn report_from_row(r: &SqliteRow) -> Result<ReportRow, StoreError> {
+fn report_from_row(r: &AnyRow) -> Result<ReportRow, StoreError> {
     let status: String = r.try_get("status")?;
     Ok(ReportRow {
         id: r.try_get("id")?,

@@ -4,7 +4,7 @@ use chancery_domain::audit::{AuditRecord, sha256_hex};
 use chancery_domain::ids::TaskingRef;
 use chancery_domain::tasking::{TaskingSpec, TaskingStatus};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::audit::append;
 use crate::db::{Store, require_post};
@@ -34,7 +34,7 @@ pub enum TaskingImport {
     Unchanged,
 }
 
-fn tasking_from_row(r: &SqliteRow) -> Result<TaskingRow, StoreError> {
+fn tasking_from_row(r: &AnyRow) -> Result<TaskingRow, StoreError> {
     let spec: TaskingSpec =
         serde_json::from_str(&r.try_get::<String, _>("spec_json")?).map_err(StoreError::corrupt)?;
     let status: String = r.try_get("status")?;
