@@ -655,7 +655,7 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
         &serde_json::json!({"summary": summary, "tasking": view}),
         || {
             let db = redact_url(db);
-        say!("Chancery demo database: {db}");
+            say!("Chancery demo database: {db}");
             say!();
             print_tasking(&view);
             say!();

@@ -74,7 +74,9 @@ impl Store {
         if mode == OpenMode::Existing && !in_memory && !path.exists() {
             return Err(StoreError::MissingDatabase(path));
         }
-        if let Some(parent) = path.parent().filter(|p| !in_memory && !p.as_os_str().is_empty())
+        if let Some(parent) = path
+            .parent()
+            .filter(|p| !in_memory && !p.as_os_str().is_empty())
             && !parent.is_dir()
         {
             return Err(StoreError::MissingFolder(path));
@@ -83,7 +85,11 @@ impl Store {
             url.to_string()
         } else {
             let sep = if url.contains('?') { '&' } else { '?' };
-            let m = if mode == OpenMode::Create { "rwc" } else { "rw" };
+            let m = if mode == OpenMode::Create {
+                "rwc"
+            } else {
+                "rw"
+            };
             format!("{url}{sep}mode={m}")
         };
         let pool = AnyPoolOptions::new()
@@ -92,7 +98,10 @@ impl Store {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     let journal = if in_memory { "MEMORY" } else { "WAL" };
-                    conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA journal_mode = {journal}"))).await?;
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA journal_mode = {journal}"
+                    )))
+                    .await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
@@ -101,22 +110,35 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        Ok(Store { pool, backend: Backend::Sqlite })
+        Ok(Store {
+            pool,
+            backend: Backend::Sqlite,
+        })
     }
 
     async fn open_postgres(url: &str) -> Result<Store, StoreError> {
         let target = postgres_target(url);
-        let connect_error = |e: sqlx::Error| StoreError::Connect { target: target.clone(), reason: e.to_string() };
+        let connect_error = |e: sqlx::Error| StoreError::Connect {
+            target: target.clone(),
+            reason: e.to_string(),
+        };
         // One direct attempt first: a pool would retry until its timeout before reporting.
-        let probe = <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.map_err(connect_error)?;
-        <sqlx::AnyConnection as sqlx::Connection>::close(probe).await.map_err(connect_error)?;
+        let probe = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+            .await
+            .map_err(connect_error)?;
+        <sqlx::AnyConnection as sqlx::Connection>::close(probe)
+            .await
+            .map_err(connect_error)?;
         let pool = AnyPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect(url)
             .await
             .map_err(connect_error)?;
-        Ok(Store { pool, backend: Backend::Postgres })
+        Ok(Store {
+            pool,
+            backend: Backend::Postgres,
+        })
     }
 
     /// Opens a database file by path (tests and tools).
@@ -214,14 +236,22 @@ impl Store {
 
 /// The file an `sqlite:` URL names.
 fn sqlite_path(url: &str) -> PathBuf {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
     PathBuf::from(rest.split('?').next().unwrap_or(rest))
 }
 
 /// `host:port/database` of a PostgreSQL URL, for messages (never the password).
 fn postgres_target(url: &str) -> String {
     match sqlx::postgres::PgConnectOptions::from_str(url) {
-        Ok(o) => format!("{}:{}/{}", o.get_host(), o.get_port(), o.get_database().unwrap_or("")),
+        Ok(o) => format!(
+            "{}:{}/{}",
+            o.get_host(),
+            o.get_port(),
+            o.get_database().unwrap_or("")
+        ),
         Err(_) => redact(url),
     }
 }
@@ -248,7 +278,9 @@ mod tests {
     async fn missing_file_is_refused_for_existing_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nope.db");
-        let err = Store::open_path(&path, OpenMode::Existing).await.unwrap_err();
+        let err = Store::open_path(&path, OpenMode::Existing)
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::MissingDatabase(_)), "{err}");
         assert!(!path.exists());
     }
@@ -256,21 +288,31 @@ mod tests {
     #[tokio::test]
     async fn migrates_and_checks_schema() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_path(&dir.path().join("t.db"), OpenMode::Create).await.unwrap();
+        let store = Store::open_path(&dir.path().join("t.db"), OpenMode::Create)
+            .await
+            .unwrap();
         assert!(store.check_schema().await.is_err());
         store.migrate().await.unwrap();
         store.check_schema().await.unwrap();
         store.migrate().await.unwrap();
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&store.pool).await.unwrap();
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
         assert_eq!(fk, 1);
     }
 
     #[tokio::test]
     async fn newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_path(&dir.path().join("t.db"), OpenMode::Create).await.unwrap();
+        let store = Store::open_path(&dir.path().join("t.db"), OpenMode::Create)
+            .await
+            .unwrap();
         store.migrate().await.unwrap();
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99999, 'future', 1, x'00', 0)",
@@ -279,13 +321,24 @@ mod tests {
         .await
         .unwrap();
         let err = store.check_schema().await.unwrap_err();
-        assert!(matches!(err, StoreError::NewerSchema { database: 99999, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                StoreError::NewerSchema {
+                    database: 99999,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("99999"), "{err}");
     }
 
     #[tokio::test]
     async fn bad_url_is_refused_without_printing_a_password() {
-        let err = Store::open("mysql://root:hunter2@db/x", OpenMode::Create).await.unwrap_err();
+        let err = Store::open("mysql://root:hunter2@db/x", OpenMode::Create)
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::BadUrl(_)));
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }
@@ -293,9 +346,12 @@ mod tests {
     #[tokio::test]
     async fn unreachable_postgres_names_host_and_port_but_not_the_password() {
         // Port 1 on loopback: nothing listens there.
-        let err = Store::open("postgres://chancery:hunter2@127.0.0.1:1/chancery", OpenMode::Existing)
-            .await
-            .unwrap_err();
+        let err = Store::open(
+            "postgres://chancery:hunter2@127.0.0.1:1/chancery",
+            OpenMode::Existing,
+        )
+        .await
+        .unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, StoreError::Connect { .. }), "{msg}");
         assert!(msg.contains("127.0.0.1:1/chancery"), "{msg}");
@@ -304,7 +360,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://u:secret@h:5432/d"), "postgres://u:***@h:5432/d");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
         assert_eq!(redact("postgres://h/d"), "postgres://h/d");
     }
 }

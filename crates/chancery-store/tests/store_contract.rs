@@ -33,18 +33,115 @@ impl TempDb {
     }
 }
 
-/// Runs each named contract function against a fresh SQLite store.
-macro_rules! on_sqlite {
-    ($($name:ident),+ $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let db = TempDb::new().await;
-            contract::$name(&db.store).await;
-        }
-    )+};
+/// A fresh, migrated PostgreSQL database, created on the server named by
+/// `CHANCERY_TEST_POSTGRES` (an admin URL such as `postgres://postgres@127.0.0.1:5432/postgres`)
+/// and dropped afterwards. `None` (with the reason printed) when the variable is unset, except
+/// under `CI=true`, where a missing PostgreSQL is a failure, not a skip.
+struct PgDb {
+    store: Store,
+    admin_url: String,
+    name: String,
 }
 
-on_sqlite!(
+impl PgDb {
+    async fn new() -> Option<PgDb> {
+        let Ok(admin_url) = std::env::var("CHANCERY_TEST_POSTGRES") else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but CHANCERY_TEST_POSTGRES is not set: the PostgreSQL leg must run in CI"
+            );
+            eprintln!(
+                "skipping the PostgreSQL leg: set CHANCERY_TEST_POSTGRES to a server URL to run it"
+            );
+            return None;
+        };
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "chancery_test_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst),
+            nanos
+        );
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let url = with_database(&admin_url, &name);
+        let store = Store::open(&url, OpenMode::Existing).await.unwrap();
+        store.migrate().await.unwrap();
+        Some(PgDb {
+            store,
+            admin_url,
+            name,
+        })
+    }
+
+    async fn drop_database(self) {
+        self.store.close().await;
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    }
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let cut = base
+        .rfind('/')
+        .filter(|i| *i > "postgres://".len())
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Runs each named contract function against a fresh SQLite store and, when a server is
+/// configured, a fresh PostgreSQL database.
+macro_rules! on_every_backend {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let db = TempDb::new().await;
+                contract::$name(&db.store).await;
+            }
+        )+
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = PgDb::new().await else { return };
+                    contract::$name(&db.store).await;
+                    db.drop_database().await;
+                }
+            )+
+        }
+    };
+}
+
+on_every_backend!(
     migrations_are_idempotent,
     every_write_appends_exactly_one_audit_event,
     failed_writes_leave_no_rows_and_no_event,
@@ -1410,5 +1507,56 @@ mod sqlite_only {
         again.check_schema().await.unwrap();
         assert_eq!(again.posts().await.unwrap().len(), 2);
         assert_eq!(again.audit_events().await.unwrap().len(), n);
+    }
+}
+
+/// Checks that need a PostgreSQL connection of their own.
+mod postgres_only {
+    use super::PgDb;
+
+    #[tokio::test]
+    async fn audit_rows_refuse_update_delete_and_truncate() {
+        let Some(db) = PgDb::new().await else { return };
+        db.store
+            .record(&chancery_store::AuditRecord::new(
+                "system",
+                "test.event",
+                "test",
+                "x",
+                serde_json::json!({}),
+            ))
+            .await
+            .unwrap();
+        let url = super::with_database(&db.admin_url, &db.name);
+        let mut raw = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        for sql in [
+            "UPDATE audit_events SET actor = 'mallory'",
+            "DELETE FROM audit_events",
+            "TRUNCATE audit_events",
+        ] {
+            let err = sqlx::query(sql).execute(&mut raw).await.unwrap_err();
+            assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        drop(raw);
+        db.drop_database().await;
+    }
+
+    #[test]
+    fn database_names_are_swapped_in_urls() {
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
     }
 }
