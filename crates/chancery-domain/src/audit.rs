@@ -12,6 +12,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Lower-case hex of bytes.
+pub fn hex_encode(bytes: &[u8]) -> String {
+    hex::encode(bytes)
+}
+
+/// Bytes from hex, or `None` if it is not valid hex.
+pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    hex::decode(s).ok()
+}
+
 /// What happened, before it is sealed into the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {

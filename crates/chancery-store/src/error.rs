@@ -50,6 +50,9 @@ pub enum StoreError {
         /// What the driver said.
         reason: String,
     },
+    /// An export file that cannot be imported; names the line.
+    #[error("import: {0}")]
+    Import(String),
     /// A database error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

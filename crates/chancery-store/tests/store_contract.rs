@@ -142,6 +142,7 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    export_covers_every_table,
     migrations_are_idempotent,
     every_write_appends_exactly_one_audit_event,
     failed_writes_leave_no_rows_and_no_event,
@@ -432,6 +433,102 @@ mod contract {
         store.check_schema().await.unwrap();
         assert_eq!(store.posts().await.unwrap(), vec![post("OTTAWA", "CAN")]);
         chain_is(store, 1).await;
+    }
+
+    /// Export everything from `from` (filled by the audit test's writes), import into the empty
+    /// `to`: every row equal, the chain intact, identities continue after the imported ids.
+    pub(crate) async fn export_import_round_trip(from: &Store, to: &Store) {
+        every_write_appends_exactly_one_audit_event(from).await;
+        let mut a = Vec::new();
+        let exported = from.export(&mut a).await.unwrap();
+        let summary = to.import_all(&a[..]).await.unwrap();
+        assert_eq!(summary.rows, exported);
+        assert!(summary.tables >= 12, "{summary:?}");
+        let mut b = Vec::new();
+        to.export(&mut b).await.unwrap();
+        let body = |x: &[u8]| {
+            String::from_utf8(x.to_vec())
+                .unwrap()
+                .lines()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            body(&a),
+            body(&b),
+            "every row must survive the move unchanged"
+        );
+        assert_eq!(
+            verify_chain(&to.audit_events().await.unwrap()).unwrap(),
+            verify_chain(&from.audit_events().await.unwrap()).unwrap()
+        );
+        // New rows continue after the imported ids.
+        let max_source = to
+            .sources()
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .max()
+            .unwrap();
+        let id = to
+            .insert_source(
+                &source("After the move", None),
+                None,
+                "system",
+                &rec("source.add"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(id, max_source + 1);
+        // A second import is refused: the target is no longer empty.
+        let err = to.import_all(&a[..]).await.unwrap_err();
+        assert!(err.to_string().contains("not empty"), "{err}");
+    }
+
+    /// A damaged export is refused with its line number and leaves the target empty.
+    pub(crate) async fn damaged_export_writes_nothing(from: &Store, to: &Store) {
+        every_write_appends_exactly_one_audit_event(from).await;
+        let mut a = Vec::new();
+        from.export(&mut a).await.unwrap();
+        let text = String::from_utf8(a).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let last = lines.len() - 1;
+        lines[last] = "{\"table\": \"audit_events\", \"row\": {\"seq\": \"not a number\"}}";
+        let damaged = lines.join("\n");
+        let err = to.import_all(damaged.as_bytes()).await.unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("line {}", last + 1)),
+            "{err}"
+        );
+        for table in chancery_store::TABLES {
+            let mut out = Vec::new();
+            to.export(&mut out).await.unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap().lines().count(),
+                1,
+                "{table}: nothing may be half-imported"
+            );
+        }
+        let truncated = &text[..text.len() / 2];
+        assert!(to.import_all(truncated.as_bytes()).await.is_err());
+        assert!(to.audit_events().await.unwrap().is_empty());
+    }
+
+    /// The export covers every table of the schema.
+    pub(crate) async fn export_covers_every_table(store: &Store) {
+        let mut tables = store.table_names().await.unwrap();
+        tables.sort();
+        let mut listed: Vec<String> = chancery_store::TABLES
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(
+            tables, listed,
+            "add new tables to chancery_store::TABLES (in foreign-key order)"
+        );
     }
 
     pub(crate) async fn every_write_appends_exactly_one_audit_event(store: &Store) {
@@ -1510,9 +1607,45 @@ mod sqlite_only {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_import_sqlite_to_sqlite() {
+    let (a, b) = (TempDb::new().await, TempDb::new().await);
+    contract::export_import_round_trip(&a.store, &b.store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_export_into_sqlite_writes_nothing() {
+    let (a, b) = (TempDb::new().await, TempDb::new().await);
+    contract::damaged_export_writes_nothing(&a.store, &b.store).await;
+}
+
 /// Checks that need a PostgreSQL connection of their own.
 mod postgres_only {
-    use super::PgDb;
+    use super::{PgDb, TempDb, contract};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn export_import_sqlite_to_postgres() {
+        let Some(pg) = PgDb::new().await else { return };
+        let lite = TempDb::new().await;
+        contract::export_import_round_trip(&lite.store, &pg.store).await;
+        pg.drop_database().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn export_import_postgres_to_sqlite() {
+        let Some(pg) = PgDb::new().await else { return };
+        let lite = TempDb::new().await;
+        contract::export_import_round_trip(&pg.store, &lite.store).await;
+        pg.drop_database().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn damaged_export_into_postgres_writes_nothing() {
+        let Some(pg) = PgDb::new().await else { return };
+        let lite = TempDb::new().await;
+        contract::damaged_export_writes_nothing(&lite.store, &pg.store).await;
+        pg.drop_database().await;
+    }
 
     #[tokio::test]
     async fn audit_rows_refuse_update_delete_and_truncate() {
