@@ -67,6 +67,31 @@ pub enum Command {
     Audit(AuditCmd),
     /// Build the demo database (and, once the web UI lands, serve it).
     Demo(DemoArgs),
+    /// Write the whole database as portable JSON lines (for moving between backends).
+    Export {
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Load a `chancery export` file into an empty, migrated database (one transaction).
+    ImportAll {
+        /// The export file.
+        file: PathBuf,
+    },
+    /// Back up the database: an SQLite copy (VACUUM INTO) or, on PostgreSQL, a portable export.
+    Backup {
+        /// The backup file to create (must not exist).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Restore a backup (an SQLite backup file or an export) into the database.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Replace a non-empty SQLite database.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Where shipped content lives.

@@ -16,7 +16,7 @@ use chancery_domain::ids::{
 };
 use chancery_domain::user::{Actor, Role};
 use chancery_domain::workflow::Action;
-use chancery_store::{Capture, OpenMode, Store, redact_url};
+use chancery_store::{Backend, Capture, OpenMode, Store, redact_url};
 
 use crate::args::*;
 use crate::output::{Out, print_findings, print_report, print_tasking};
@@ -102,6 +102,49 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Demo(d) => demo(&cli.database, d, out).await?,
+        Command::Export { output } => {
+            let app = open(&cli.database, OpenMode::Existing, false).await?;
+            let rows = match &output {
+                Some(path) => export_to(&app.store, path).await?,
+                None => {
+                    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                    app.store.export(&mut stdout).await?
+                }
+            };
+            if let Some(path) = output {
+                say!("exported {rows} rows to {}", path.display());
+            }
+        }
+        Command::ImportAll { file } => {
+            let app = open(&cli.database, OpenMode::Create, true).await?;
+            let summary = import_file(&app, &file).await?;
+            say!(
+                "imported {} rows into {} tables; audit chain intact",
+                summary.rows,
+                summary.tables
+            );
+        }
+        Command::Backup { output } => {
+            let app = open(&cli.database, OpenMode::Existing, false).await?;
+            match app.store.backend() {
+                Backend::Sqlite => {
+                    app.store.backup_sqlite(&output).await?;
+                    say!(
+                        "backed up {} to {}",
+                        redact_url(&cli.database),
+                        output.display()
+                    );
+                }
+                Backend::Postgres => {
+                    let rows = export_to(&app.store, &output).await?;
+                    say!(
+                        "exported {rows} rows to {} (restore with `chancery restore`)",
+                        output.display()
+                    );
+                }
+            }
+        }
+        Command::Restore { file, force } => restore(&cli.database, &file, force).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -724,5 +767,173 @@ async fn replace_previous_demo(db: &str) -> Result<()> {
             })?;
         }
     }
+    Ok(())
+}
+
+/// Exports to a new file, written under a temporary name and renamed when complete, so a
+/// failed export never leaves a file that looks whole.
+async fn export_to(store: &Store, path: &Path) -> Result<u64> {
+    if path.exists() {
+        bail!("{} already exists: choose a new file", path.display());
+    }
+    let tmp = PathBuf::from(format!("{}.partial", path.display()));
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("while creating {}", tmp.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let rows = match store.export(&mut w).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+    };
+    w.into_inner()
+        .map_err(|e| anyhow!("while writing {}: {}", tmp.display(), e.error()))?
+        .sync_all()
+        .with_context(|| format!("while writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("while renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(rows)
+}
+
+/// Imports an export file, then checks the audit chain it brought.
+async fn import_file(app: &App, file: &Path) -> Result<chancery_store::ImportSummary> {
+    let f =
+        std::fs::File::open(file).with_context(|| format!("while opening {}", file.display()))?;
+    let summary = app
+        .store
+        .import_all(std::io::BufReader::new(f))
+        .await
+        .map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    if let Err(brk) = app.audit_verify().await? {
+        bail!(
+            "{}: imported, but the audit chain does not verify: {brk}",
+            file.display()
+        );
+    }
+    Ok(summary)
+}
+
+/// Restores a backup: an SQLite backup file replaces an SQLite database (checked first, then
+/// swapped in by rename, so nothing is ever half-restored); an export is imported into an
+/// empty database in one transaction.
+async fn restore(db: &str, file: &Path, force: bool) -> Result<()> {
+    let mut magic = [0u8; 16];
+    let is_sqlite_file = std::fs::File::open(file)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && &magic == b"SQLite format 3\0";
+    if !file.exists() {
+        bail!("{} does not exist", file.display());
+    }
+    let target = db
+        .strip_prefix("sqlite://")
+        .or_else(|| db.strip_prefix("sqlite:"))
+        .map(|p| PathBuf::from(p.split('?').next().unwrap_or(p)));
+    if is_sqlite_file {
+        let Some(target) = target else {
+            bail!(
+                "{} is an SQLite backup; to move it to PostgreSQL, `chancery --database sqlite:{} export` and `import-all` the export",
+                file.display(),
+                file.display()
+            );
+        };
+        let backup = open(
+            &format!("sqlite:{}", file.display()),
+            OpenMode::Existing,
+            false,
+        )
+        .await
+        .with_context(|| format!("{} is not a usable Chancery backup", file.display()))?;
+        let events = match backup.audit_verify().await? {
+            Ok(n) => n,
+            Err(brk) => bail!(
+                "{}: the backup's audit chain does not verify: {brk}",
+                file.display()
+            ),
+        };
+        backup.store.close().await;
+        if target.exists() {
+            let current = open(db, OpenMode::Existing, false).await?;
+            let empty = current.store.audit_events().await?.is_empty();
+            current.store.close().await;
+            if !empty && !force {
+                bail!(
+                    "{} is not empty: refusing to overwrite it; pass --force to replace it with the backup",
+                    target.display()
+                );
+            }
+        }
+        let tmp = PathBuf::from(format!("{}.restoring", target.display()));
+        std::fs::copy(file, &tmp)
+            .with_context(|| format!("while copying the backup to {}", tmp.display()))?;
+        for suffix in ["-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", target.display()));
+            if p.exists() {
+                std::fs::remove_file(&p)
+                    .with_context(|| format!("while removing {}", p.display()))?;
+            }
+        }
+        std::fs::rename(&tmp, &target).with_context(|| {
+            format!(
+                "while moving the restored database into {}",
+                target.display()
+            )
+        })?;
+        say!(
+            "restored {} from {} ({events} audit events verified)",
+            target.display(),
+            file.display()
+        );
+        return Ok(());
+    }
+    // An export file.
+    if let Some(target) = &target
+        && target.exists()
+        && force
+    {
+        let current = open(db, OpenMode::Existing, false).await?;
+        let empty = current.store.audit_events().await?.is_empty();
+        current.store.close().await;
+        if !empty {
+            let tmp_db = PathBuf::from(format!("{}.restoring", target.display()));
+            let _ = std::fs::remove_file(&tmp_db);
+            let fresh = open(
+                &format!("sqlite:{}", tmp_db.display()),
+                OpenMode::Create,
+                true,
+            )
+            .await?;
+            let summary = import_file(&fresh, file).await?;
+            fresh.store.close().await;
+            for suffix in ["-wal", "-shm"] {
+                let p = PathBuf::from(format!("{}{suffix}", target.display()));
+                if p.exists() {
+                    std::fs::remove_file(&p)
+                        .with_context(|| format!("while removing {}", p.display()))?;
+                }
+            }
+            std::fs::rename(&tmp_db, target).with_context(|| {
+                format!(
+                    "while moving the restored database into {}",
+                    target.display()
+                )
+            })?;
+            say!("restored {} rows into {}", summary.rows, target.display());
+            return Ok(());
+        }
+    }
+    if force && target.is_none() {
+        bail!(
+            "--force cannot empty a PostgreSQL database (its audit table is append-only): restore into a freshly created database"
+        );
+    }
+    let app = open(db, OpenMode::Create, true).await?;
+    let summary = import_file(&app, file).await?;
+    say!(
+        "restored {} rows into {} tables",
+        summary.rows,
+        summary.tables
+    );
     Ok(())
 }
