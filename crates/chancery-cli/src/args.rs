@@ -84,6 +84,12 @@ pub enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// PostgreSQL: let ROLE (the app servers' login) use the tables but never change or delete
+    /// audit events, transmitted versions or section revisions.
+    GrantAppRole {
+        /// The role name.
+        role: String,
+    },
     /// Restore a backup (an SQLite backup file or an export) into the database.
     Restore {
         /// The backup file.

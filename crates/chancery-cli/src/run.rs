@@ -145,6 +145,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Restore { file, force } => restore(&cli.database, &file, force).await?,
+        Command::GrantAppRole { role } => {
+            let app = open(&cli.database, OpenMode::Existing, false).await?;
+            app.store.grant_app_role(&role).await?;
+            say!(
+                "{role}: may read and write; may not update, delete or truncate {}",
+                chancery_store::APPEND_ONLY.join(", ")
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

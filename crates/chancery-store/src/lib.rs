@@ -22,7 +22,7 @@ pub use db::{Backend, OpenMode, Store, redact as redact_url};
 pub use error::StoreError;
 pub use evidence::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
 pub use people::UserRow;
-pub use portable::{ImportSummary, TABLES};
+pub use portable::{APPEND_ONLY, ImportSummary, TABLES};
 pub use reports::{CommentRow, Frozen, ReportRow, SectionRow, Transition, VersionRow};
 pub use taskings::{TaskingImport, TaskingRow};
 

@@ -352,3 +352,53 @@ fn bind_value<'q>(q: AnyQuery<'q>, v: &Value, kind: Kind) -> Result<AnyQuery<'q>
 fn io(e: std::io::Error) -> StoreError {
     StoreError::Import(format!("I/O error: {e}"))
 }
+
+/// Tables whose rows are never changed or removed once written.
+pub const APPEND_ONLY: &[&str] = &["audit_events", "report_versions", "section_revisions"];
+
+impl Store {
+    /// PostgreSQL: lets `role` (the role app servers log in as, not the schema owner) read and
+    /// write the application tables, but never UPDATE, DELETE or TRUNCATE the append-only ones:
+    /// privileges refuse first, the triggers stay as a second line.
+    pub async fn grant_app_role(&self, role: &str) -> Result<(), StoreError> {
+        if self.backend() != Backend::Postgres {
+            return Err(StoreError::Import(
+                "roles are a PostgreSQL feature; an SQLite file is protected by its triggers and file permissions".into(),
+            ));
+        }
+        let valid = !role.is_empty()
+            && role.len() <= 63
+            && role
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && !role.as_bytes()[0].is_ascii_digit();
+        if !valid {
+            return Err(StoreError::Import(format!(
+                "invalid role name {role:?}: use lower-case letters, digits and '_'"
+            )));
+        }
+        let mut tx = self.write().await?;
+        let schema: String = sqlx::query_scalar("SELECT current_schema()::text")
+            .fetch_one(&mut *tx)
+            .await?;
+        let schema = format!("\"{}\"", schema.replace('"', "\"\""));
+        let statements = [
+            format!("GRANT USAGE ON SCHEMA {schema} TO {role}"),
+            format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}"
+            ),
+            format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}"),
+            format!(
+                "REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {role}",
+                APPEND_ONLY.join(", ")
+            ),
+        ];
+        for sql in statements {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1681,6 +1681,94 @@ mod postgres_only {
         db.drop_database().await;
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_app_role_cannot_change_append_only_tables() {
+        let Some(db) = PgDb::new().await else { return };
+        db.store
+            .record(&chancery_store::AuditRecord::new(
+                "system",
+                "test.event",
+                "test",
+                "x",
+                serde_json::json!({}),
+            ))
+            .await
+            .unwrap();
+        let role = format!("app_{}", db.name.trim_start_matches("chancery_test_"));
+        let url = super::with_database(&db.admin_url, &db.name);
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE ROLE {role} LOGIN")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        db.store.grant_app_role(&role).await.unwrap();
+        assert!(
+            db.store
+                .grant_app_role("Robert'); DROP TABLE x;--")
+                .await
+                .is_err()
+        );
+
+        // Connect as the app role: reads and appends work, changes to history do not.
+        let app_url = url.replacen("postgres@", &format!("{role}@"), 1);
+        let app = chancery_store::Store::open(&app_url, chancery_store::OpenMode::Existing)
+            .await
+            .unwrap();
+        app.record(&chancery_store::AuditRecord::new(
+            "system",
+            "test.event",
+            "test",
+            "y",
+            serde_json::json!({}),
+        ))
+        .await
+        .unwrap();
+        assert_eq!(app.audit_events().await.unwrap().len(), 2);
+        let mut raw = <sqlx::PgConnection as sqlx::Connection>::connect(&app_url)
+            .await
+            .unwrap();
+        for table in chancery_store::APPEND_ONLY {
+            let column = match *table {
+                "audit_events" => "at",
+                "report_versions" => "transmitted_at",
+                _ => "created_at",
+            };
+            for sql in [
+                format!("UPDATE {table} SET {column} = {column}"),
+                format!("DELETE FROM {table}"),
+                format!("TRUNCATE {table}"),
+            ] {
+                let err = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .execute(&mut raw)
+                    .await
+                    .unwrap_err();
+                assert!(
+                    err.to_string().contains("permission denied"),
+                    "{sql}: {err}"
+                );
+            }
+        }
+        drop(raw);
+        app.close().await;
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP OWNED BY {role}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        drop(admin);
+        db.drop_database().await;
+        let mut server = <sqlx::PgConnection as sqlx::Connection>::connect(&super::with_database(
+            &url, "postgres",
+        ))
+        .await
+        .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP ROLE IF EXISTS {role}")))
+            .execute(&mut server)
+            .await
+            .unwrap();
+    }
+
     #[test]
     fn database_names_are_swapped_in_urls() {
         assert_eq!(
