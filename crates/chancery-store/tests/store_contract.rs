@@ -151,6 +151,7 @@ on_every_backend!(
     stale_section_save_conflicts_and_writes_nothing,
     stale_transition_conflicts_and_writes_nothing,
     concurrent_transitions_exactly_one_wins,
+    concurrent_section_saves_exactly_one_wins,
     hq_return_starts_a_new_version_and_keeps_the_frozen_one,
     source_roots_follow_derived_from_chains,
     identical_captures_share_one_blob,
@@ -1150,6 +1151,60 @@ mod contract {
         assert_eq!(moved.status, ReportStatus::InClearance);
         assert_eq!(moved.lock_version, fresh.lock_version + 1);
         chain_is(store, n + 1).await;
+    }
+
+    /// Two editors save the same section from the same revision at the same moment: one
+    /// revision is stored, the other editor gets a conflict (and keeps their text to retry).
+    pub(crate) async fn concurrent_section_saves_exactly_one_wins(store: &Store) {
+        let s = seed(store).await;
+        let report = store
+            .create_report(&s.tasking, &s.ottawa, &rec("report.new"))
+            .await
+            .unwrap();
+        let summary = key("summary");
+        for round in 0..3_i64 {
+            let n = events(store).await.len();
+            let spawn = |text: String| {
+                let store = store.clone();
+                let report = report.clone();
+                let summary = summary.clone();
+                let who = s.drafter.username.clone();
+                tokio::spawn(async move {
+                    store
+                        .save_section(
+                            &report,
+                            &summary,
+                            &text,
+                            round,
+                            &who,
+                            &rec("report.save_section"),
+                        )
+                        .await
+                })
+            };
+            let (a, b) = tokio::join!(
+                spawn(format!("(U) Editor A, round {round}.")),
+                spawn(format!("(U) Editor B, round {round}.")),
+            );
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!(
+                [a.is_ok(), b.is_ok()].iter().filter(|w| **w).count(),
+                1,
+                "round {round}: exactly one save wins: {a:?} / {b:?}"
+            );
+            let loser = if a.is_ok() { &b } else { &a };
+            assert!(matches!(loser, Err(StoreError::Conflict(_))), "{loser:?}");
+            let stored = store.sections(report.id).await.unwrap();
+            assert_eq!(stored.len(), 1);
+            assert_eq!(stored[0].revision, round + 1);
+            let winner = if a.is_ok() { "A" } else { "B" };
+            assert!(
+                stored[0].body.contains(&format!("Editor {winner}")),
+                "{}",
+                stored[0].body
+            );
+            chain_is(store, n + 1).await;
+        }
     }
 
     pub(crate) async fn concurrent_transitions_exactly_one_wins(store: &Store) {
