@@ -16,15 +16,17 @@ mod people;
 mod portable;
 mod reports;
 mod taskings;
+mod web;
 
 pub use chancery_domain::audit::AuditRecord;
 pub use db::{Backend, OpenMode, Store, redact as redact_url};
 pub use error::StoreError;
 pub use evidence::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
 pub use people::UserRow;
-pub use portable::{APPEND_ONLY, ImportSummary, TABLES};
+pub use portable::{APPEND_ONLY, EPHEMERAL, ImportSummary, TABLES};
 pub use reports::{CommentRow, Frozen, ReportRow, SectionRow, Transition, VersionRow};
 pub use taskings::{TaskingImport, TaskingRow};
+pub use web::ApiTokenRow;
 
 /// The current time as stored: RFC 3339, UTC, whole seconds.
 pub fn now() -> String {

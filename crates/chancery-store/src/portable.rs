@@ -19,6 +19,7 @@ use crate::error::StoreError;
 pub const TABLES: &[&str] = &[
     "posts",
     "users",
+    "api_tokens",
     "vocab_terms",
     "taskings",
     "tasking_addressees",
@@ -35,6 +36,9 @@ pub const TABLES: &[&str] = &[
     "policy_measures",
     "audit_events",
 ];
+
+/// Tables of short-lived state (sessions, login throttling), left out of exports.
+pub const EPHEMERAL: &[&str] = &["sessions", "login_throttle"];
 
 /// The export format version.
 const FORMAT: i64 = 1;

@@ -523,6 +523,7 @@ mod contract {
         tables.sort();
         let mut listed: Vec<String> = chancery_store::TABLES
             .iter()
+            .chain(chancery_store::EPHEMERAL)
             .map(|t| t.to_string())
             .collect();
         listed.sort();

@@ -1,0 +1,246 @@
+//! State the web layer keeps in the database so app servers stay stateless: sessions, login
+//! throttling, API tokens.
+
+use chancery_domain::audit::{AuditRecord, sha256_hex};
+use chancery_domain::ids::Username;
+use sqlx::Row;
+
+use crate::audit::append;
+use crate::db::Store;
+use crate::error::StoreError;
+
+/// A stored API token (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiTokenRow {
+    /// Id.
+    pub id: i64,
+    /// Owner.
+    pub username: String,
+    /// What it is for.
+    pub label: String,
+    /// When created.
+    pub created_at: String,
+    /// When last used.
+    pub last_used_at: Option<String>,
+    /// When revoked.
+    pub revoked_at: Option<String>,
+}
+
+impl Store {
+    /// The data of a live session (`now` in Unix seconds).
+    pub async fn session_load(&self, id: &str, now: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Creates or replaces a session.
+    pub async fn session_save(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(id)
+        .bind(data)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Creates a session only if the id is unused; false if it exists.
+    pub async fn session_create(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+            .bind(id)
+            .bind(data)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes a session.
+    pub async fn session_delete(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes expired sessions; returns how many.
+    pub async fn session_purge(&self, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Failed logins recorded for `key` in the window that started after `since`.
+    pub async fn throttle_failures(&self, key: &str, since: i64) -> Result<i64, StoreError> {
+        let n: Option<i64> = sqlx::query_scalar(
+            "SELECT failures FROM login_throttle WHERE key = $1 AND window_start > $2",
+        )
+        .bind(key)
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(n.unwrap_or(0))
+    }
+
+    /// Records a failed login for `key`: a new window starts at `now` if the old one began
+    /// at or before `since`. Returns the failures in the current window.
+    pub async fn throttle_fail(&self, key: &str, now: i64, since: i64) -> Result<i64, StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO login_throttle (key, window_start, failures) VALUES ($1, $2, 1)
+             ON CONFLICT (key) DO UPDATE SET
+                 failures = CASE WHEN login_throttle.window_start > $3 THEN login_throttle.failures + 1 ELSE 1 END,
+                 window_start = CASE WHEN login_throttle.window_start > $3 THEN login_throttle.window_start ELSE $2 END",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+        let n: i64 = sqlx::query_scalar("SELECT failures FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Forgets failures for `key` (after a successful login).
+    pub async fn throttle_clear(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a new API token's hash for `username`; returns its id.
+    pub async fn api_token_create(
+        &self,
+        username: &Username,
+        label: &str,
+        token: &str,
+        audit: &AuditRecord,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (username, label, token_sha256, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(username.as_str())
+        .bind(label)
+        .bind(sha256_hex(token.as_bytes()))
+        .bind(crate::now())
+        .fetch_one(&mut *tx)
+        .await?;
+        append(&mut tx, &audit.for_object(format!("token {id}"))).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The owner of a live (unrevoked) token, marking it used.
+    pub async fn api_token_user(&self, token: &str) -> Result<Option<String>, StoreError> {
+        let sha = sha256_hex(token.as_bytes());
+        let user: Option<String> = sqlx::query_scalar(
+            "SELECT username FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL",
+        )
+        .bind(&sha)
+        .fetch_optional(&self.pool)
+        .await?;
+        if user.is_some() {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_sha256 = $2")
+                .bind(crate::now())
+                .bind(&sha)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(user)
+    }
+
+    /// Revokes one of `username`'s tokens. False if there is no such live token.
+    pub async fn api_token_revoke(
+        &self,
+        username: &Username,
+        id: i64,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND username = $3 AND revoked_at IS NULL",
+        )
+        .bind(crate::now())
+        .bind(id)
+        .bind(username.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        append(&mut tx, &audit.for_object(format!("token {id}"))).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// `username`'s tokens, newest first.
+    pub async fn api_tokens(&self, username: &Username) -> Result<Vec<ApiTokenRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, username, label, created_at, last_used_at, revoked_at FROM api_tokens WHERE username = $1 ORDER BY id DESC",
+        )
+        .bind(username.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiTokenRow {
+                    id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    label: r.try_get("label")?,
+                    created_at: r.try_get("created_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces a user's password hash (one audit event).
+    pub async fn set_password_hash(
+        &self,
+        username: &Username,
+        hash: &str,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+            .bind(hash)
+            .bind(username.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound(format!("user {username}")));
+        }
+        append(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
