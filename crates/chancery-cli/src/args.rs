@@ -30,6 +30,8 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the web UI and API.
+    Serve(ServeArgs),
     /// Create the database (if missing), apply migrations and load the shipped content.
     Init(ContentArg),
     /// Apply pending migrations.
@@ -108,12 +110,29 @@ pub struct ContentArg {
     pub content: Option<PathBuf>,
 }
 
+/// `serve` options.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Mark session cookies Secure (when served over TLS, directly or behind a proxy).
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
 /// `demo` options.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Build the database and exit (for scripts and tests).
     #[arg(long)]
     pub no_serve: bool,
+    /// How to serve it.
+    #[command(flatten)]
+    pub serve: ServeArgs,
     /// The content folder.
     #[arg(long)]
     pub content: Option<PathBuf>,

@@ -25,6 +25,10 @@ use crate::output::{Out, print_findings, print_report, print_tasking};
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let out = Out { json: cli.json };
     match cli.command {
+        Command::Serve(args) => {
+            let app = open(&cli.database, OpenMode::Existing, false).await?;
+            serve(app, &args).await?;
+        }
         Command::Init(c) => {
             let app = open(&cli.database, OpenMode::Create, true).await?;
             let summary = app.load_content(&content_dir(c.content)?).await?;
@@ -739,7 +743,7 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
         },
     )?;
     if !d.no_serve {
-        eprintln!("note: the web UI is not built yet; the demo database is ready for the CLI");
+        serve(app, &d.serve).await?;
     }
     Ok(())
 }
@@ -944,4 +948,26 @@ async fn restore(db: &str, file: &Path, force: bool) -> Result<()> {
         summary.tables
     );
     Ok(())
+}
+
+/// Serves the web UI until Ctrl-C.
+async fn serve(app: App, args: &ServeArgs) -> Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,tower_http=info,sqlx=warn")
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let config = chancery_web::WebConfig {
+        secure_cookies: args.secure_cookies,
+        max_body_bytes: args.max_body_bytes,
+        ..chancery_web::WebConfig::default()
+    };
+    let state = chancery_web::AppState::new(app, config)?;
+    chancery_web::serve(state, args.bind, |addr| {
+        say!("Chancery is serving on http://{addr}/ (Ctrl-C to stop)");
+    })
+    .await
 }

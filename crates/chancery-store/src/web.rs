@@ -27,15 +27,20 @@ pub struct ApiTokenRow {
 }
 
 impl Store {
-    /// The data of a live session (`now` in Unix seconds).
-    pub async fn session_load(&self, id: &str, now: i64) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
+    /// The data and expiry (Unix seconds) of a live session (`now` in Unix seconds).
+    pub async fn session_load(
+        &self,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        let row =
+            sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
                 .bind(id)
                 .bind(now)
                 .fetch_optional(&self.pool)
-                .await?,
-        )
+                .await?;
+        row.map(|r| Ok((r.try_get("data")?, r.try_get("expires_at")?)))
+            .transpose()
     }
 
     /// Creates or replaces a session.
