@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Load benchmark (issue 3, item 7): Chancery's report page and dashboard, logged in, against the
+# same bytes served as static files by nginx (the ceiling). Needs Debian wrk and nginx.
+# Usage: bench/http.sh   (DURATION=10s CONNS=64 by default)
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "nginx is missing: apt-get install nginx-light" >&2; exit 1; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+cargo build --release -q -p chancery-cli
+WORK=$(mktemp -d /tmp/chancery-bench.XXXXXX)
+BIN=target/release/chancery
+DB="sqlite:$WORK/bench.db"
+$BIN --database "$DB" demo --no-serve > "$WORK/demo.txt"
+PW=$(awk '$1 == "hq.editor" { print $5 }' "$WORK/demo.txt")
+
+PORT=$(free_port)
+$BIN --database "$DB" serve --bind "127.0.0.1:$PORT" 2> "$WORK/server.log" &
+SERVER=$!
+NGINX_PID=""
+cleanup() { kill "$SERVER" 2>/dev/null || true; [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+BASE="http://127.0.0.1:$PORT"
+wait_http "$BASE/healthz"
+login "$BASE" hq.editor "$PW" "$WORK/jar"
+COOKIE="Cookie: chancery_session=$(cookie_of "$WORK/jar")"
+
+mkdir -p "$WORK/www"
+curl -fs -H "$COOKIE" "$BASE/taskings/CHN-2026-0001/reports/OTTAWA" > "$WORK/www/report.html"
+curl -fs -H "$COOKIE" "$BASE/" > "$WORK/www/dashboard.html"
+NPORT=$(free_port)
+cat > "$WORK/nginx.conf" <<CONF
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type text/html;
+  client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp; uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;
+  server { listen 127.0.0.1:$NPORT; root $WORK/www; }
+}
+CONF
+mkdir -p "$WORK/tmp"
+"$NGINX" -c "$WORK/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!
+wait_http "http://127.0.0.1:$NPORT/report.html"
+
+echo "report page: $(wc -c < "$WORK/www/report.html") bytes; dashboard: $(wc -c < "$WORK/www/dashboard.html") bytes; ${CONNS:-64} connections, ${DURATION:-10s}, 2 wrk threads"
+wrk_run chancery-report "$BASE/taskings/CHN-2026-0001/reports/OTTAWA" -H "$COOKIE"
+wrk_run nginx-report "http://127.0.0.1:$NPORT/report.html"
+wrk_run chancery-dashboard "$BASE/" -H "$COOKIE"
+wrk_run nginx-dashboard "http://127.0.0.1:$NPORT/dashboard.html"
+ratio() { python3 -c "print(f'{float(open(\"$WORK/$1.rps\").read()) / float(open(\"$WORK/$2.rps\").read()) * 100:.1f}%')"; }
+echo "report page: Chancery at $(ratio chancery-report nginx-report) of nginx; dashboard: $(ratio chancery-dashboard nginx-dashboard) of nginx"
