@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::common::{Deduper, Interner, QuoteTracker, Seen, Value, parse_value, show_value};
 use crate::country::{Country, CountryMap, Resolved};
-use crate::error::{ImportError, Location};
+use crate::error::{Duplicate, ImportError, Location};
 use crate::observation::{
     CountrySpec, Duplicates, Flags, ImportOptions, MissingValues, Observation, PeriodSpec,
     SkipReason, SourceInfo, Summary,
@@ -227,6 +227,11 @@ pub(crate) fn decode_header(record: &csv::ByteRecord) -> Vec<String> {
         .collect()
 }
 
+/// A blank line (empty, or only a `\r` from a CRLF file).
+pub(crate) fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && record.get(0).is_some_and(|f| f.trim_ascii().is_empty())
+}
+
 pub(crate) fn line_of(record: &csv::ByteRecord) -> u64 {
     record.position().map_or(0, csv::Position::line)
 }
@@ -269,9 +274,16 @@ fn delimiter_name(d: u8) -> &'static str {
     }
 }
 
+/// A CSV reader over the quote tracker.
+///
+/// Records end at `\n` only: with the csv crate's default CRLF terminator, a record after a
+/// `\r\n` line end reports the line before its own (the `\n` is counted only when the next
+/// record is read). A `\r` left at the end of a line is whitespace that [`field_of`] trims, and
+/// a line holding only `\r` is blank ([`is_blank`]).
 pub(crate) fn csv_reader<R: Read>(r: R, delimiter: u8) -> csv::Reader<QuoteTracker<R>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
+        .terminator(csv::Terminator::Any(b'\n'))
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(64 * 1024)
@@ -455,6 +467,9 @@ impl<R: Read> CsvReader<R> {
                     });
                 }
                 return Ok(None);
+            }
+            if is_blank(&self.record) {
+                continue;
             }
             let line = line_of(&self.record);
             if self.record.len() != self.plan.names.len() {
@@ -800,7 +815,7 @@ impl<R: Read> CsvReader<R> {
                     value: first_value,
                     ..
                 } => {
-                    return Err(ImportError::Duplicate {
+                    return Err(ImportError::Duplicate(Box::new(Duplicate {
                         country,
                         series: series.0,
                         period,
@@ -808,7 +823,7 @@ impl<R: Read> CsvReader<R> {
                         first_value: show_value(first_value),
                         at: Location::Line(line),
                         value: show_value(value),
-                    });
+                    })));
                 }
             }
         }
@@ -922,6 +937,9 @@ pub fn read_csv<R: Read>(input: R, opts: &ImportOptions) -> Result<CsvReader<R>,
                 at: Location::Line(csv.position().line()),
                 message: "no header row: the file is empty or has only a preamble".to_string(),
             });
+        }
+        if is_blank(&record) {
+            continue;
         }
         let names = decode_header(&record);
         let line = line_of(&record);

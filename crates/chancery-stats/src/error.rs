@@ -132,26 +132,8 @@ pub enum ImportError {
     },
 
     /// Two records give different values for the same country, series and period.
-    #[error(
-        "duplicate observation {country} {series} {period} with different values: {first} has \
-         {first_value}, {at} has {value}; keep one of them"
-    )]
-    Duplicate {
-        /// Country of both.
-        country: Country,
-        /// Series of both.
-        series: Arc<str>,
-        /// Period of both.
-        period: Period,
-        /// Where the first one is.
-        first: Location,
-        /// Its value (`empty` when missing).
-        first_value: String,
-        /// Where the second one is.
-        at: Location,
-        /// Its value.
-        value: String,
-    },
+    #[error("{0}")]
+    Duplicate(Box<Duplicate>),
 
     /// The JSON itself is broken (truncated, not JSON).
     #[error("JSON syntax error at line {line}, column {column}: {message}")]
@@ -196,11 +178,34 @@ impl ImportError {
     /// Where the error is, when it is tied to a record or cell.
     pub fn location(&self) -> Option<&Location> {
         match self {
+            ImportError::Duplicate(d) => Some(&d.at),
             ImportError::Malformed { at, .. }
             | ImportError::Field { at, .. }
-            | ImportError::UnknownCountry { at, .. }
-            | ImportError::Duplicate { at, .. } => Some(at),
+            | ImportError::UnknownCountry { at, .. } => Some(at),
             _ => None,
         }
     }
+}
+
+/// The two places that give one (country, series, period) different values.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "duplicate observation {country} {series} {period} with different values: {first} has \
+     {first_value}, {at} has {value}; keep one of them"
+)]
+pub struct Duplicate {
+    /// Country of both.
+    pub country: Country,
+    /// Series of both.
+    pub series: Arc<str>,
+    /// Period of both.
+    pub period: Period,
+    /// Where the first one is.
+    pub first: Location,
+    /// Its value (`empty` when missing).
+    pub first_value: String,
+    /// Where the second one is.
+    pub at: Location,
+    /// Its value.
+    pub value: String,
 }

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::common::{Deduper, Interner, Seen, Value as Cell, parse_value, show_value};
 use crate::country::Resolved;
-use crate::error::{ImportError, Location};
+use crate::error::{Duplicate, ImportError, Location};
 use crate::observation::{
     CountrySpec, Duplicates, Flags, Import, ImportOptions, MissingValues, Observation, PeriodSpec,
     SkipReason, SourceInfo,
@@ -645,7 +645,7 @@ impl Reader<'_> {
                             .get(tag as usize)
                             .cloned()
                             .unwrap_or_else(|| Arc::clone(&dataset));
-                        return Err(ImportError::Duplicate {
+                        return Err(ImportError::Duplicate(Box::new(Duplicate {
                             country,
                             series,
                             period,
@@ -656,7 +656,7 @@ impl Reader<'_> {
                             first_value: show_value(first_value),
                             at: at(),
                             value: show_value(value),
-                        });
+                        })));
                     }
                 }
             }

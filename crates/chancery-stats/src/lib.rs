@@ -35,7 +35,7 @@ use std::io::{Cursor, Read};
 
 pub use country::{Country, CountryMap, Resolved};
 pub use csv_table::{ColumnMapping, CsvReader, Field, PeriodColumns, read_csv};
-pub use error::{ImportError, Location, SUPPORTED_FORMATS};
+pub use error::{Duplicate, ImportError, Location, SUPPORTED_FORMATS};
 pub use jsonstat::read_json_stat;
 pub use observation::{
     CountrySpec, Duplicates, Flags, Import, ImportOptions, MissingValues, Observation, PeriodSpec,

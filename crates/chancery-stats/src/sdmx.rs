@@ -19,7 +19,7 @@ use std::io::Read;
 
 use crate::csv_table::{
     CountryCol, CsvReader, PeriodCol, RowPlan, SeriesCols, SourcePlan, UnitCol, check_delimiter,
-    csv_error, csv_reader, decode_header, find, header_list, line_of,
+    csv_error, csv_reader, decode_header, find, header_list, is_blank, line_of,
 };
 use crate::error::{ImportError, Location};
 use crate::observation::{CountrySpec, ImportOptions, PeriodSpec};
@@ -65,14 +65,19 @@ const COUNTRY_DIMS: &[&str] = &["REF_AREA", "GEO", "COUNTRY"];
 pub fn read_sdmx_csv<R: Read>(input: R, opts: &ImportOptions) -> Result<CsvReader<R>, ImportError> {
     let mut csv = csv_reader(input, opts.delimiter);
     let mut record = csv::ByteRecord::new();
-    if !csv
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(e, 1))?
-    {
-        return Err(ImportError::Malformed {
-            at: Location::Line(1),
-            message: "the file is empty; SDMX-CSV starts with a header row".to_string(),
-        });
+    loop {
+        if !csv
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(e, 1))?
+        {
+            return Err(ImportError::Malformed {
+                at: Location::Line(csv.position().line()),
+                message: "the file is empty; SDMX-CSV starts with a header row".to_string(),
+            });
+        }
+        if !is_blank(&record) {
+            break;
+        }
     }
     let line = line_of(&record);
     let raw = decode_header(&record);
