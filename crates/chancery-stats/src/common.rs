@@ -48,6 +48,20 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
+    /// Like [`Interner::intern`] for raw field bytes: the repeat of the previous string (the
+    /// common case in files grouped by series) is recognised before any UTF-8 validation.
+    pub(crate) fn intern_bytes(
+        &mut self,
+        b: &[u8],
+    ) -> Result<(Arc<str>, u32), std::str::Utf8Error> {
+        if let Some((arc, id)) = &self.last
+            && arc.as_bytes() == b
+        {
+            return Ok((Arc::clone(arc), *id));
+        }
+        Ok(self.intern(std::str::from_utf8(b)?))
+    }
+
     pub(crate) fn intern(&mut self, s: &str) -> (Arc<str>, u32) {
         if let Some((arc, id)) = &self.last
             && &**arc == s
@@ -84,15 +98,38 @@ pub(crate) enum Seen {
     },
 }
 
-/// (country, interned series id, period).
-type Key = (Country, u32, Period);
-/// (value bits, line or cell, tag) of the first row with a key.
-type FirstSeen = (Option<u64>, u64, u32);
+/// One row seen by the [`Deduper`]: its period, value bits ([`NO_VALUE`] for a missing
+/// value), line or cell, and caller tag.
+#[derive(Debug, Clone, Copy)]
+struct SeenRow {
+    period: Period,
+    bits: u64,
+    at: u64,
+    tag: u32,
+}
+
+/// Value bits standing for "missing": a NaN pattern, and values are never NaN.
+const NO_VALUE: u64 = u64::MAX;
+
+/// The periods seen for one (country, series).
+#[derive(Debug)]
+enum SeriesRows {
+    /// Periods arrived in increasing order (the usual case: files are sorted by series and
+    /// time), so appending keeps the vector sorted and lookups are binary searches.
+    Sorted(Vec<SeenRow>),
+    /// Periods arrived out of order: a hash map instead.
+    Hashed(HashMap<Period, SeenRow>),
+}
 
 /// Remembers every (country, series, period) of an import and what value it had.
+///
+/// Rows are grouped per (country, series) so that the common sorted file costs one comparison
+/// with the previous row's pair and an append, not a probe into a table of a million keys.
 #[derive(Debug, Default)]
 pub(crate) struct Deduper {
-    seen: HashMap<Key, FirstSeen>,
+    index: HashMap<(Country, u32), usize>,
+    last: Option<((Country, u32), usize)>,
+    series: Vec<SeriesRows>,
 }
 
 impl Deduper {
@@ -107,23 +144,62 @@ impl Deduper {
         at: u64,
         tag: u32,
     ) -> Seen {
-        let bits = value.map(f64::to_bits);
-        match self.seen.entry((country, series, period)) {
-            Entry::Vacant(v) => {
-                v.insert((bits, at, tag));
-                Seen::New
+        let pair = (country, series);
+        let slot = match self.last {
+            Some((p, slot)) if p == pair => slot,
+            _ => {
+                let next = self.series.len();
+                let slot = *self.index.entry(pair).or_insert(next);
+                if slot == next {
+                    self.series.push(SeriesRows::Sorted(Vec::new()));
+                }
+                self.last = Some((pair, slot));
+                slot
             }
-            Entry::Occupied(o) => {
-                let (first_bits, first, first_tag) = *o.get();
-                if first_bits == bits {
-                    Seen::Repeat
-                } else {
-                    Seen::Conflict {
-                        first,
-                        tag: first_tag,
-                        value: first_bits.map(f64::from_bits),
+        };
+        let bits = value.map_or(NO_VALUE, f64::to_bits);
+        let row = SeenRow {
+            period,
+            bits,
+            at,
+            tag,
+        };
+        let Some(rows) = self.series.get_mut(slot) else {
+            return Seen::New;
+        };
+        let earlier = match rows {
+            SeriesRows::Sorted(v) => {
+                if v.last().is_none_or(|last| last.period < period) {
+                    v.push(row);
+                    return Seen::New;
+                }
+                match v.binary_search_by(|r| r.period.cmp(&period)) {
+                    Ok(i) => v[i],
+                    Err(_) => {
+                        let mut map: HashMap<Period, SeenRow> =
+                            v.iter().map(|r| (r.period, *r)).collect();
+                        map.insert(period, row);
+                        *rows = SeriesRows::Hashed(map);
+                        return Seen::New;
                     }
                 }
+            }
+            SeriesRows::Hashed(map) => match map.entry(period) {
+                Entry::Vacant(e) => {
+                    e.insert(row);
+                    return Seen::New;
+                }
+                Entry::Occupied(e) => *e.get(),
+            },
+        };
+        if earlier.bits == bits {
+            Seen::Repeat
+        } else {
+            let value = (earlier.bits != NO_VALUE).then(|| f64::from_bits(earlier.bits));
+            Seen::Conflict {
+                first: earlier.at,
+                tag: earlier.tag,
+                value,
             }
         }
     }

@@ -478,8 +478,11 @@ fn ascii_upper3(code: &str) -> Option<[u8; 3]> {
 
 /// Whether a code names an aggregate (a group of countries or a total), not one country.
 ///
-/// See [`AGGREGATES`] for the list and the patterns. Codes that are countries are never
-/// aggregates, so check [`Country::normalise`] first when both matter.
+/// Known codes: Eurostat's (`EU27_2020`, `EA19`, `EFTA`, `TOTAL`, …), the OECD's (`OECD`,
+/// `G7`, …), the World Bank's regions and income groups (`AFE`, `ARB`, `WLD`, `HIC`, …) and
+/// UNHCR's unknown/stateless; also any code with `_`, `EU`/`EA`/`EEA`/`EFTA` followed by
+/// digits, and two-character codes starting with a digit (BIS `5J`). Codes that are countries
+/// are never aggregates, so check [`Country::normalise`] first when both matter.
 pub fn is_aggregate(code: &str) -> bool {
     let upper = code.trim().to_ascii_uppercase();
     if AGGREGATES.contains(&upper.as_str()) || upper.contains('_') {

@@ -312,11 +312,15 @@ fn text_of<'a>(
     col: usize,
     line: u64,
 ) -> Result<&'a str, ImportError> {
-    std::str::from_utf8(field_of(record, plan.labels, col)).map_err(|_| ImportError::Field {
+    std::str::from_utf8(field_of(record, plan.labels, col)).map_err(|_| utf8_error(plan, col, line))
+}
+
+fn utf8_error(plan: &RowPlan, col: usize, line: u64) -> ImportError {
+    ImportError::Field {
         at: Location::Line(line),
         column: plan.names[col].clone(),
         message: "not valid UTF-8 text; save the file as UTF-8".to_string(),
-    })
+    }
 }
 
 /// Unit, flags, source and note of a kept row.
@@ -331,6 +335,7 @@ type Extras = (
 #[derive(Debug)]
 struct WideRow {
     line: u64,
+    /// `Err` with the reason when the row's code is not a country.
     country: Result<Country, SkipReason>,
     series: (Arc<str>, u32),
     unit: Option<Arc<str>>,
@@ -360,9 +365,15 @@ pub struct CsvReader<R: Read> {
     units: Interner,
     notes: Interner,
     countries: HashMap<Box<[u8]>, Resolved>,
-    last_country: Option<(Vec<u8>, Resolved)>,
-    last_period: Option<(Vec<u8>, Period)>,
-    last_flags: Option<(Vec<u8>, Vec<u8>, Flags)>,
+    /// The last country code seen and what it resolved to (files are grouped by country).
+    last_code: Vec<u8>,
+    last_resolved: Option<Resolved>,
+    /// Why the last code is skipped, when it is not a country.
+    not_a_country: SkipReason,
+    /// Flags by raw status and confidentiality bytes (`status \0 conf`).
+    flag_cache: HashMap<Box<[u8]>, Flags>,
+    last_flags: Option<Flags>,
+    last_flag_key: Vec<u8>,
     statuses: Interner,
     last_source: Option<(Vec<u8>, Arc<SourceInfo>)>,
     fixed_series: Option<(Arc<str>, u32)>,
@@ -399,9 +410,12 @@ impl<R: Read> CsvReader<R> {
             units: Interner::default(),
             notes: Interner::default(),
             countries: HashMap::new(),
-            last_country: None,
-            last_period: None,
+            last_code: Vec::new(),
+            last_resolved: None,
+            not_a_country: SkipReason::MissingValue,
+            flag_cache: HashMap::new(),
             last_flags: None,
+            last_flag_key: Vec::new(),
             statuses: Interner::default(),
             last_source: None,
             fixed_series,
@@ -502,40 +516,41 @@ impl<R: Read> CsvReader<R> {
         }
     }
 
-    fn country(&mut self, line: u64) -> Result<Result<Country, SkipReason>, ImportError> {
+    /// The row's country; `None` when the code is not a country (an aggregate or mapped
+    /// away), with the reason left in `self.not_a_country`.
+    fn country(&mut self, line: u64) -> Result<Option<Country>, ImportError> {
         let col = match self.plan.country {
-            CountryCol::Fixed(c) => return Ok(Ok(c)),
+            CountryCol::Fixed(c) => return Ok(Some(c)),
             CountryCol::Column(col) => col,
         };
         let raw = field_of(&self.record, self.plan.labels, col);
-        let resolved = match &self.last_country {
-            Some((code, r)) if code.as_slice() == raw => *r,
-            _ => {
-                let r = match self.countries.get(raw) {
-                    Some(r) => *r,
-                    None => {
-                        let text = text_of(&self.record, &self.plan, col, line)?;
-                        let r = self.country_map.resolve(text).map_err(|e| {
-                            ImportError::UnknownCountry {
-                                at: Location::Line(line),
-                                column: self.plan.names[col].clone(),
-                                code: e.code,
-                            }
-                        })?;
-                        self.countries.insert(raw.into(), r);
-                        r
-                    }
-                };
-                let raw = field_of(&self.record, self.plan.labels, col).to_vec();
-                self.last_country = Some((raw, r));
-                r
+        if self.last_resolved.is_none() || self.last_code.as_slice() != raw {
+            let resolved = match self.countries.get(raw) {
+                Some(r) => *r,
+                None => {
+                    let text = text_of(&self.record, &self.plan, col, line)?;
+                    let r = self.country_map.resolve(text).map_err(|e| {
+                        ImportError::UnknownCountry {
+                            at: Location::Line(line),
+                            column: self.plan.names[col].clone(),
+                            code: e.code,
+                        }
+                    })?;
+                    self.countries.insert(raw.into(), r);
+                    r
+                }
+            };
+            if resolved == Resolved::NotACountry {
+                let code = text_of(&self.record, &self.plan, col, line)?.to_string();
+                self.not_a_country = SkipReason::NotACountry { code };
             }
-        };
-        Ok(match resolved {
-            Resolved::Country(c) => Ok(c),
-            Resolved::NotACountry => Err(SkipReason::NotACountry {
-                code: text_of(&self.record, &self.plan, col, line)?.to_string(),
-            }),
+            self.last_code.clear();
+            self.last_code.extend_from_slice(raw);
+            self.last_resolved = Some(resolved);
+        }
+        Ok(match self.last_resolved {
+            Some(Resolved::Country(c)) => Some(c),
+            _ => None,
         })
     }
 
@@ -559,58 +574,53 @@ impl<R: Read> CsvReader<R> {
         {
             key.extend_from_slice(field_of(&self.record, self.plan.labels, *f));
         }
-        let result = match std::str::from_utf8(&key) {
-            Ok(s) if !s.is_empty() => Ok(self.series.intern(s)),
-            Ok(_) => Err(ImportError::Field {
+        let result = if key.is_empty() {
+            Err(ImportError::Field {
                 at: Location::Line(line),
                 column: cols
                     .first()
                     .or(fallback.as_ref())
                     .map_or_else(String::new, |&c| self.plan.names[c].clone()),
                 message: "the series code is empty".to_string(),
-            }),
-            Err(_) => Err(ImportError::Field {
-                at: Location::Line(line),
-                column: cols
-                    .first()
-                    .map_or_else(String::new, |&c| self.plan.names[c].clone()),
-                message: "not valid UTF-8 text; save the file as UTF-8".to_string(),
-            }),
+            })
+        } else {
+            self.series
+                .intern_bytes(&key)
+                .map_err(|_| ImportError::Field {
+                    at: Location::Line(line),
+                    column: cols
+                        .first()
+                        .map_or_else(String::new, |&c| self.plan.names[c].clone()),
+                    message: "not valid UTF-8 text; save the file as UTF-8".to_string(),
+                })
         };
         self.key = key;
         result
     }
 
-    fn period(&mut self, col: usize, line: u64) -> Result<Period, ImportError> {
+    fn period(&self, col: usize, line: u64) -> Result<Period, ImportError> {
         let raw = field_of(&self.record, self.plan.labels, col);
-        if let Some((last, p)) = &self.last_period
-            && last.as_slice() == raw
-        {
-            return Ok(*p);
-        }
-        let p = Period::parse_bytes(raw).map_err(|reason| ImportError::Field {
+        Period::parse_bytes(raw).map_err(|reason| ImportError::Field {
             at: Location::Line(line),
             column: self.plan.names[col].clone(),
             message: format!(
                 "invalid period {:?}: {reason}",
                 String::from_utf8_lossy(raw)
             ),
-        })?;
-        let raw = raw.to_vec();
-        self.last_period = Some((raw, p));
-        Ok(p)
+        })
     }
 
     fn unit(&mut self, line: u64) -> Result<Option<Arc<str>>, ImportError> {
         match self.plan.unit {
             Some(UnitCol::Column(col)) => {
-                let text = text_of(&self.record, &self.plan, col, line)?;
-                if text.is_empty() {
+                let raw = field_of(&self.record, self.plan.labels, col);
+                if raw.is_empty() {
                     return Ok(None);
                 }
-                // Borrow juggling: `text` borrows self.record, interning needs &mut self.units.
-                let (arc, _) = self.units.intern(text);
-                Ok(Some(arc))
+                match self.units.intern_bytes(raw) {
+                    Ok((arc, _)) => Ok(Some(arc)),
+                    Err(_) => Err(utf8_error(&self.plan, col, line)),
+                }
             }
             Some(UnitCol::Fixed(_)) => Ok(self.fixed_unit.clone()),
             None => Ok(None),
@@ -629,29 +639,38 @@ impl<R: Read> CsvReader<R> {
             .plan
             .confidentiality
             .map_or(&b""[..], |c| field_of(&self.record, self.plan.labels, c));
-        if let Some((s, c, f)) = &self.last_flags
-            && s.as_slice() == status
-            && c.as_slice() == conf
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        key.extend_from_slice(status);
+        key.push(0);
+        key.extend_from_slice(conf);
+        if let Some(f) = &self.last_flags
+            && self.last_flag_key == key
         {
-            return Ok(f.clone());
+            let f = f.clone();
+            self.key = key;
+            return Ok(f);
         }
-        let (status, conf) = (status.to_vec(), conf.to_vec());
-        let text = |b: &[u8], col: Option<usize>| {
-            std::str::from_utf8(b)
-                .map(str::to_string)
-                .map_err(|_| ImportError::Field {
-                    at: Location::Line(line),
-                    column: col.map_or_else(String::new, |c| self.plan.names[c].clone()),
-                    message: "not valid UTF-8 text".to_string(),
-                })
+        let flags = match self.flag_cache.get(key.as_slice()) {
+            Some(f) => f.clone(),
+            None => {
+                let text = |col: Option<usize>| match col {
+                    Some(c) => text_of(&self.record, &self.plan, c, line),
+                    None => Ok(""),
+                };
+                let (status, conf) = (text(self.plan.status)?, text(self.plan.confidentiality)?);
+                let mut flags = Flags::from_status(status).with_confidentiality(conf);
+                if !status.is_empty() {
+                    flags.status = Some(self.statuses.intern(status).0);
+                }
+                self.flag_cache.insert(key.as_slice().into(), flags.clone());
+                flags
+            }
         };
-        let status_text = text(&status, self.plan.status)?;
-        let conf_text = text(&conf, self.plan.confidentiality)?;
-        let mut flags = Flags::from_status(&status_text).with_confidentiality(&conf_text);
-        if !status_text.is_empty() {
-            flags.status = Some(self.statuses.intern(&status_text).0);
-        }
-        self.last_flags = Some((status, conf, flags.clone()));
+        self.last_flag_key.clear();
+        self.last_flag_key.extend_from_slice(&key);
+        self.last_flags = Some(flags.clone());
+        self.key = key;
         Ok(flags)
     }
 
@@ -721,11 +740,14 @@ impl<R: Read> CsvReader<R> {
         let Some(col) = self.plan.note else {
             return Ok(None);
         };
-        let text = text_of(&self.record, &self.plan, col, line)?;
-        if text.is_empty() {
+        let raw = field_of(&self.record, self.plan.labels, col);
+        if raw.is_empty() {
             return Ok(None);
         }
-        Ok(Some(self.notes.intern(text).0))
+        match self.notes.intern_bytes(raw) {
+            Ok((arc, _)) => Ok(Some(arc)),
+            Err(_) => Err(utf8_error(&self.plan, col, line)),
+        }
     }
 
     /// One long or SDMX record; wide records set up `self.wide` and return `None`.
@@ -733,12 +755,13 @@ impl<R: Read> CsvReader<R> {
         if let Some(col) = self.plan.action
             && field_of(&self.record, self.plan.labels, col).eq_ignore_ascii_case(b"D")
         {
-            self.summary.skip(SkipReason::DeleteAction, line);
+            self.summary.skip(&SkipReason::DeleteAction, line);
             return Ok(None);
         }
         let country = self.country(line)?;
         if let PeriodCol::Wide(_) = self.plan.period {
             let series = self.series(line)?;
+            let country = country.ok_or_else(|| self.not_a_country.clone());
             self.wide = Some(WideRow {
                 line,
                 country,
@@ -751,12 +774,9 @@ impl<R: Read> CsvReader<R> {
             });
             return Ok(None);
         }
-        let country = match country {
-            Ok(c) => c,
-            Err(reason) => {
-                self.summary.skip(reason, line);
-                return Ok(None);
-            }
+        let Some(country) = country else {
+            self.summary.skip(&self.not_a_country, line);
+            return Ok(None);
         };
         let Some(value_col) = self.plan.value else {
             return Ok(None);
@@ -765,7 +785,7 @@ impl<R: Read> CsvReader<R> {
             Ok(Value::Number(v)) => Some(v),
             Ok(Value::Missing) if self.missing == MissingValues::Keep => None,
             Ok(Value::Missing) => {
-                self.summary.skip(SkipReason::MissingValue, line);
+                self.summary.skip(&SkipReason::MissingValue, line);
                 return Ok(None);
             }
             Err(message) => {
@@ -807,7 +827,7 @@ impl<R: Read> CsvReader<R> {
             match dedup.check(country, series.1, period, value, line, 0) {
                 Seen::New => {}
                 Seen::Repeat => {
-                    self.summary.skip(SkipReason::Duplicate, line);
+                    self.summary.skip(&SkipReason::Duplicate, line);
                     return Ok(None);
                 }
                 Seen::Conflict {
@@ -860,7 +880,6 @@ impl<R: Read> CsvReader<R> {
         let country = match &row.country {
             Ok(c) => *c,
             Err(reason) => {
-                let reason = reason.clone();
                 self.summary.skip(reason, line);
                 return Ok(None);
             }
@@ -870,7 +889,7 @@ impl<R: Read> CsvReader<R> {
             Ok(Value::Number(v)) => Some(v),
             Ok(Value::Missing) if self.missing == MissingValues::Keep => None,
             Ok(Value::Missing) => {
-                self.summary.skip(SkipReason::MissingValue, line);
+                self.summary.skip(&SkipReason::MissingValue, line);
                 return Ok(None);
             }
             Err(message) => {

@@ -62,7 +62,7 @@ pub fn read_json_stat<R: Read>(mut input: R, opts: &ImportOptions) -> Result<Imp
         reader
             .import
             .summary
-            .skip(SkipReason::DatasetNotEmbedded { href }, 0);
+            .skip(&SkipReason::DatasetNotEmbedded { href }, 0);
     }
     for (name, dataset) in found {
         reader.dataset(name, dataset)?;
@@ -560,7 +560,7 @@ impl Reader<'_> {
                         Ok(Resolved::NotACountry) => {
                             self.import
                                 .summary
-                                .skip(SkipReason::NotACountry { code: code.clone() }, index);
+                                .skip(&SkipReason::NotACountry { code: code.clone() }, index);
                             continue;
                         }
                         Err(code) => {
@@ -595,7 +595,7 @@ impl Reader<'_> {
                 Cell::Number(v) => Some(v),
                 Cell::Missing if self.opts.missing == MissingValues::Keep => None,
                 Cell::Missing => {
-                    self.import.summary.skip(SkipReason::MissingValue, index);
+                    self.import.summary.skip(&SkipReason::MissingValue, index);
                     continue;
                 }
             };
@@ -632,7 +632,7 @@ impl Reader<'_> {
                 match dedup.check(country, series_id, period, value, index, tag) {
                     Seen::New => {}
                     Seen::Repeat => {
-                        self.import.summary.skip(SkipReason::Duplicate, index);
+                        self.import.summary.skip(&SkipReason::Duplicate, index);
                         continue;
                     }
                     Seen::Conflict {

@@ -190,9 +190,13 @@ impl Summary {
             .sum()
     }
 
-    pub(crate) fn skip(&mut self, reason: SkipReason, line: u64) {
+    /// Counts one skipped row (the reason is cloned only the first time it occurs).
+    pub(crate) fn skip(&mut self, reason: &SkipReason, line: u64) {
         self.rows += 1;
-        let entry = self.skipped.entry(reason).or_default();
+        let entry = match self.skipped.get_mut(reason) {
+            Some(entry) => entry,
+            None => self.skipped.entry(reason.clone()).or_default(),
+        };
         entry.count += 1;
         if entry.examples.len() < Skips::EXAMPLES {
             entry.examples.push(line);
@@ -349,10 +353,10 @@ mod tests {
     fn summary_counts_and_prints() {
         let mut s = Summary::default();
         for line in 2..10 {
-            s.skip(SkipReason::MissingValue, line);
+            s.skip(&SkipReason::MissingValue, line);
         }
         s.skip(
-            SkipReason::NotACountry {
+            &SkipReason::NotACountry {
                 code: "EU27_2020".into(),
             },
             11,
