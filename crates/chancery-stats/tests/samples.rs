@@ -678,3 +678,101 @@ fn json_stat_cso_ireland_bundle() {
         Some("Central Statistics Office, Ireland")
     );
 }
+
+// ---- layouts not covered by the samples --------------------------------------------------------
+
+/// Eurostat's SDMX-CSV 1.0 export: a `LAST UPDATE` column, lower-case dimension ids, `geo` with
+/// Eurostat's own codes and aggregates, `OBS_FLAG` letters. Figures: first-time asylum
+/// applicants 2024 as quoted in the data pack's README (DEU 229,700; ESP 164,000; FRA 130,900).
+const EUROSTAT_SDMX_10: &str = "\
+DATAFLOW,LAST UPDATE,freq,citizen,sex,unit,age,applicant,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG
+ESTAT:MIGR_ASYAPPCTZA(1.0),20/03/25 23:00:00,A,TOTAL,T,PER,TOTAL,FRST,DE,2024,229700,
+ESTAT:MIGR_ASYAPPCTZA(1.0),20/03/25 23:00:00,A,TOTAL,T,PER,TOTAL,FRST,EL,2024,,:
+ESTAT:MIGR_ASYAPPCTZA(1.0),20/03/25 23:00:00,A,TOTAL,T,PER,TOTAL,FRST,ES,2024,164000,p
+ESTAT:MIGR_ASYAPPCTZA(1.0),20/03/25 23:00:00,A,TOTAL,T,PER,TOTAL,FRST,EU27_2020,2024,912000,e
+ESTAT:MIGR_ASYAPPCTZA(1.0),20/03/25 23:00:00,A,TOTAL,T,PER,TOTAL,FRST,FR,2024,130900,
+";
+
+#[test]
+fn eurostat_sdmx_10_layout() {
+    let result = import(
+        EUROSTAT_SDMX_10.as_bytes(),
+        Format::Auto,
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let s = &result.summary;
+    assert_eq!((s.rows, s.observations), (5, 3));
+    assert_eq!(s.skipped_for(&SkipReason::MissingValue), 1);
+    assert_eq!(
+        s.skipped_for(&SkipReason::NotACountry {
+            code: "EU27_2020".into()
+        }),
+        1
+    );
+    let series = "A.TOTAL.T.PER.TOTAL.FRST";
+    let de = find(&result.observations, "DEU", series, "2024");
+    assert_eq!(
+        (de.value, de.unit.as_deref(), de.line),
+        (Some(229_700.0), Some("PER"), 2)
+    );
+    let es = find(&result.observations, "ESP", series, "2024");
+    assert!(es.flags.provisional);
+    assert_eq!(es.flags.status.as_deref(), Some("p"));
+    assert_eq!(
+        es.source.as_deref().unwrap().publisher.as_deref(),
+        Some("ESTAT")
+    );
+    assert_eq!(
+        find(&result.observations, "FRA", series, "2024").value,
+        Some(130_900.0)
+    );
+    // Kept missing values carry Eurostat's ':' flag.
+    let keep = ImportOptions {
+        missing: MissingValues::Keep,
+        ..ImportOptions::default()
+    };
+    let kept = import(EUROSTAT_SDMX_10.as_bytes(), Format::Auto, &keep).unwrap();
+    let gr = find(&kept.observations, "GRC", series, "2024");
+    assert_eq!((gr.value, gr.flags.status.as_deref()), (None, Some(":")));
+}
+
+#[test]
+fn sdmx_2x_delete_actions_are_skipped() {
+    let csv = "\
+STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS
+dataflow,OECD.ELS:DF_MIG(1.0),I,CAN,INFLOW,2023,471550,A,F
+dataflow,OECD.ELS:DF_MIG(1.0),D,CAN,INFLOW,2022,0,,
+dataflow,OECD.ELS:DF_MIG(1.0),I,NZL,INFLOW,2023,52000,P,C
+";
+    let result = import(csv.as_bytes(), Format::Auto, &ImportOptions::default()).unwrap();
+    assert_eq!(result.observations.len(), 2);
+    assert_eq!(result.summary.skipped_for(&SkipReason::DeleteAction), 1);
+    let nz = find(&result.observations, "NZL", "INFLOW", "2023");
+    assert!(nz.flags.provisional && nz.flags.confidential);
+    assert!(
+        !find(&result.observations, "CAN", "INFLOW", "2023")
+            .flags
+            .confidential
+    );
+}
+
+#[test]
+fn streaming_gives_what_import_collects() {
+    for rel in [
+        "sdmx-csv/sdmx10-data_v1.csv",
+        "json-stat/jsonstat-org-oecd-canada-col.json",
+    ] {
+        let opts = if rel.starts_with("sdmx") {
+            fixed("CHE")
+        } else {
+            ImportOptions::default()
+        };
+        let mut stream =
+            chancery_stats::open(File::open(sample(rel)).unwrap(), Format::Auto, &opts).unwrap();
+        let streamed: Vec<Observation> = stream.by_ref().map(Result::unwrap).collect();
+        let collected = ok(rel, &opts);
+        assert_eq!(streamed, collected.observations, "{rel}");
+        assert_eq!(stream.summary(), &collected.summary, "{rel}");
+    }
+}
