@@ -57,6 +57,8 @@ pub struct DemoSummary {
     pub sources: usize,
     /// Policy measures registered.
     pub policies: usize,
+    /// Observations imported from the data pack.
+    pub observations: u64,
 }
 
 #[derive(Deserialize)]
@@ -323,6 +325,20 @@ impl App {
         self.issue_tasking(By::User(&hq), &tasking).await?;
 
         let sources = self.load_demo_sources(&hq, dir).await?;
+        let observations = dir.join("data").join("observations.csv");
+        let bytes = std::fs::read(&observations).map_err(|e| {
+            AppError::invalid(format!("{}: cannot read: {e}", observations.display()))
+        })?;
+        let statistics = self
+            .import_statistics(
+                By::System,
+                "content/data/observations.csv",
+                &bytes,
+                chancery_stats::Format::Csv,
+                &chancery_stats::ImportOptions::default(),
+                false,
+            )
+            .await?;
         let policies = self
             .load_demo_policies(&demo_dir.join("policies.toml"), &sources)
             .await?;
@@ -343,6 +359,7 @@ impl App {
             tasking,
             sources: sources.len(),
             policies,
+            observations: statistics.imported,
         })
     }
 

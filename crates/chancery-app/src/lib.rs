@@ -9,6 +9,7 @@ mod content;
 mod error;
 mod evidence;
 mod reports;
+mod statistics;
 mod taskings;
 mod users;
 
@@ -21,6 +22,7 @@ use chancery_store::Store;
 pub use content::{ContentSummary, DemoSummary, DemoUser};
 pub use error::{AppError, AppResult};
 pub use reports::{PortionView, ReportView, SectionView};
+pub use statistics::{SkipLine, StatsImportReport};
 pub use taskings::{CompletenessRow, TaskingView};
 pub use users::{hash_password, random_password};
 

@@ -62,6 +62,8 @@ pub enum Command {
     /// Host-government policy measures.
     #[command(subcommand)]
     Policy(RecordCmd<PolicyArgs>),
+    /// Import official statistics (CSV, SDMX-CSV, JSON-stat) as one vintage; idempotent.
+    Import(ImportArgs),
     /// Show the evidence-lint findings of a report.
     Lint(ReportRef),
     /// The audit chain.
@@ -108,6 +110,28 @@ pub struct ContentArg {
     /// The content folder (default: ./content, else the one shipped with the source).
     #[arg(long)]
     pub content: Option<PathBuf>,
+}
+
+/// `import` options.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file.
+    pub file: PathBuf,
+    /// auto, csv, sdmx-csv or json-stat.
+    #[arg(long, default_value = "auto")]
+    pub format: String,
+    /// The column (CSV, SDMX-CSV) or dimension (JSON-stat) holding the country.
+    #[arg(long)]
+    pub country_dim: Option<String>,
+    /// Every observation is about this country (ISO alpha-3), for files about one country.
+    #[arg(long, conflicts_with = "country_dim")]
+    pub country: Option<String>,
+    /// A file of `CODE,ISO3` lines (or `CODE,-` to skip a code) consulted before ISO 3166.
+    #[arg(long)]
+    pub country_map: Option<PathBuf>,
+    /// Parse and compare, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `serve` options.

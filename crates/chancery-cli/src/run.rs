@@ -73,6 +73,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Tasking(cmd) => tasking(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
         Command::Report(cmd) => report(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
+        Command::Import(args) => {
+            let (app, actor) = open_as(&cli.database, cli.as_user.as_deref()).await?;
+            let report = import_statistics(&app, &actor, &args).await?;
+            out.value(&report, || print_import(&report))?;
+        }
         Command::Lint(r) => {
             let (app, actor) = open_as(&cli.database, cli.as_user.as_deref()).await?;
             let (t, p) = report_ref(&r)?;
@@ -970,4 +975,83 @@ async fn serve(app: App, args: &ServeArgs) -> Result<()> {
         say!("Chancery is serving on http://{addr}/ (Ctrl-C to stop)");
     })
     .await
+}
+
+async fn import_statistics(
+    app: &App,
+    actor: &Actor,
+    args: &ImportArgs,
+) -> Result<chancery_app::StatsImportReport> {
+    let format: chancery_stats::Format =
+        args.format.parse().map_err(|e| anyhow!("--format: {e}"))?;
+    let mut options = chancery_stats::ImportOptions::default();
+    if let Some(dim) = &args.country_dim {
+        options.country = chancery_stats::CountrySpec::Column(dim.clone());
+    }
+    if let Some(code) = &args.country {
+        let country: chancery_stats::Country =
+            code.parse().map_err(|e| anyhow!("--country: {e}"))?;
+        options.country = chancery_stats::CountrySpec::Fixed(country);
+    }
+    if let Some(path) = &args.country_map {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("while reading --country-map {}", path.display()))?;
+        options.country_map = chancery_stats::CountryMap::parse(&text)
+            .map_err(|e| anyhow!("--country-map {}: {e}", path.display()))?;
+    }
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("while reading {}", args.file.display()))?
+        .len();
+    // A progress bar (bytes read) on a terminal; nothing when stderr is redirected.
+    let bar = indicatif::ProgressBar::new(size).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}) {wide_bar}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("while opening {}", args.file.display()))?;
+    std::io::Read::read_to_end(&mut bar.wrap_read(file), &mut bytes)
+        .with_context(|| format!("while reading {}", args.file.display()))?;
+    bar.set_message("storing");
+    let report = app
+        .import_statistics(
+            By::User(actor),
+            &args.file.display().to_string(),
+            &bytes,
+            format,
+            &options,
+            args.dry_run,
+        )
+        .await;
+    bar.finish_and_clear();
+    Ok(report?)
+}
+
+fn print_import(r: &chancery_app::StatsImportReport) {
+    say!(
+        "{}{} ({}, sha256 {}): {} rows read, {} observations: {} imported, {} unchanged, {} skipped",
+        if r.dry_run { "dry run: " } else { "" },
+        r.file,
+        r.format,
+        r.sha256.get(..12).unwrap_or(""),
+        r.rows_read,
+        r.observations,
+        r.imported,
+        r.unchanged,
+        r.skipped.iter().map(|s| s.count).sum::<u64>()
+    );
+    for s in &r.skipped {
+        let lines: Vec<String> = s.examples.iter().map(u64::to_string).collect();
+        say!(
+            "  skipped {:>8}  {} (e.g. line {})",
+            s.count,
+            s.reason,
+            lines.join(", ")
+        );
+    }
+    if let Some(v) = r.vintage {
+        say!("  recorded as vintage {v}");
+    }
 }

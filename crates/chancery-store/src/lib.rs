@@ -15,6 +15,7 @@ mod evidence;
 mod people;
 mod portable;
 mod reports;
+mod stats;
 mod taskings;
 mod web;
 
@@ -25,6 +26,7 @@ pub use evidence::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
 pub use people::UserRow;
 pub use portable::{APPEND_ONLY, EPHEMERAL, ImportSummary, TABLES};
 pub use reports::{CommentRow, Frozen, ReportRow, SectionRow, Transition, VersionRow};
+pub use stats::{NewVintage, ObservationRow, StoredImport, VintageRow};
 pub use taskings::{TaskingImport, TaskingRow};
 pub use web::ApiTokenRow;
 

@@ -34,6 +34,8 @@ pub const TABLES: &[&str] = &[
     "incident_sources",
     "engagements",
     "policy_measures",
+    "vintages",
+    "observations",
     "audit_events",
 ];
 

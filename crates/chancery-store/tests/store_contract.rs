@@ -143,6 +143,7 @@ macro_rules! on_every_backend {
 
 on_every_backend!(
     export_covers_every_table,
+    observations_are_versioned_by_vintage,
     migrations_are_idempotent,
     every_write_appends_exactly_one_audit_event,
     failed_writes_leave_no_rows_and_no_event,
@@ -515,6 +516,82 @@ mod contract {
         let truncated = &text[..text.len() / 2];
         assert!(to.import_all(truncated.as_bytes()).await.is_err());
         assert!(to.audit_events().await.unwrap().is_empty());
+    }
+
+    /// Statistics: an import is one vintage; the same rows again change nothing; a revised
+    /// value is stored under a new vintage and becomes current, the old one kept.
+    pub(crate) async fn observations_are_versioned_by_vintage(store: &Store) {
+        use chancery_store::{NewVintage, ObservationRow};
+        let obs = |period: &str, value: f64| ObservationRow {
+            country: "CAN".into(),
+            series: "asylum_claims_total".into(),
+            period: period.into(),
+            value: Some(value),
+            unit: Some("persons".into()),
+            status: None,
+            provisional: false,
+            estimate: false,
+            break_in_series: false,
+            source_publisher: Some("IRCC".into()),
+            source_title: None,
+            source_url: None,
+            note: None,
+            line: 2,
+        };
+        let vintage = |sha: &str| NewVintage {
+            file_name: "claims.csv".into(),
+            file_sha256: sha.into(),
+            format: "csv".into(),
+            imported_by: "system".into(),
+            rows_read: 2,
+            skipped: 0,
+        };
+        let first = [obs("2019", 64177.0), obs("2020", 23775.0)];
+        let n = events(store).await.len();
+        let dry = store
+            .import_observations(&vintage("a"), &first, true, &rec("statistics.import"))
+            .await
+            .unwrap();
+        assert_eq!((dry.vintage, dry.imported, dry.unchanged), (None, 2, 0));
+        assert_eq!(events(store).await.len(), n, "a dry run writes nothing");
+        let a = store
+            .import_observations(&vintage("a"), &first, false, &rec("statistics.import"))
+            .await
+            .unwrap();
+        assert_eq!((a.imported, a.unchanged), (2, 0));
+        let again = store
+            .import_observations(&vintage("a"), &first, false, &rec("statistics.import"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.vintage, again.imported, again.unchanged),
+            (None, 0, 2)
+        );
+        assert_eq!(
+            events(store).await.len(),
+            n + 1,
+            "an unchanged import writes nothing"
+        );
+        let revised = [obs("2019", 64180.0), obs("2020", 23775.0)];
+        let b = store
+            .import_observations(&vintage("b"), &revised, false, &rec("statistics.import"))
+            .await
+            .unwrap();
+        assert_eq!((b.imported, b.unchanged), (1, 1));
+        let values = store
+            .series_values("asylum_claims_total", "CAN")
+            .await
+            .unwrap();
+        assert_eq!(values.len(), 2);
+        assert_eq!(values[0].0, "2019");
+        assert_eq!(values[0].1, Some(64180.0));
+        assert_eq!(values[0].3, b.vintage.unwrap());
+        assert_eq!(values[1].3, a.vintage.unwrap());
+        assert_eq!(
+            store.vintage_by_sha("a").await.unwrap().unwrap().id,
+            a.vintage.unwrap()
+        );
+        chain_is(store, n + 2).await;
     }
 
     /// The export covers every table of the schema.

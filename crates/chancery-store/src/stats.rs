@@ -1,0 +1,262 @@
+//! Official statistics: vintages and observations.
+
+use std::collections::{HashMap, HashSet};
+
+use chancery_domain::audit::AuditRecord;
+use sqlx::Row;
+
+use crate::audit::append;
+use crate::db::Store;
+use crate::error::StoreError;
+
+/// One observation to store, already validated and normalised by the importer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservationRow {
+    /// ISO 3166-1 alpha-3.
+    pub country: String,
+    /// Series code.
+    pub series: String,
+    /// Canonical period.
+    pub period: String,
+    /// Value (None: published as missing).
+    pub value: Option<f64>,
+    /// Unit.
+    pub unit: Option<String>,
+    /// Raw status code.
+    pub status: Option<String>,
+    /// Provisional figure.
+    pub provisional: bool,
+    /// Estimated figure.
+    pub estimate: bool,
+    /// Break in series.
+    pub break_in_series: bool,
+    /// Publisher named in the file.
+    pub source_publisher: Option<String>,
+    /// Title named in the file.
+    pub source_title: Option<String>,
+    /// URL named in the file.
+    pub source_url: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+    /// Line (or cell index) in the file.
+    pub line: i64,
+}
+
+/// The file an import came from.
+#[derive(Debug, Clone)]
+pub struct NewVintage {
+    /// File name as given.
+    pub file_name: String,
+    /// SHA-256 of the file's bytes.
+    pub file_sha256: String,
+    /// Format name.
+    pub format: String,
+    /// Who imported it.
+    pub imported_by: String,
+    /// Rows (or cells) the importer examined.
+    pub rows_read: i64,
+    /// Rows it skipped, with reasons reported separately.
+    pub skipped: i64,
+}
+
+/// What storing an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StoredImport {
+    /// The vintage recorded (None when nothing changed, or on a dry run).
+    pub vintage: Option<i64>,
+    /// Observations new or with a changed value/unit/status.
+    pub imported: u64,
+    /// Observations identical to the current value.
+    pub unchanged: u64,
+}
+
+/// A stored vintage.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VintageRow {
+    /// Id.
+    pub id: i64,
+    /// File name.
+    pub file_name: String,
+    /// File SHA-256.
+    pub file_sha256: String,
+    /// Format.
+    pub format: String,
+    /// When.
+    pub imported_at: String,
+    /// Who.
+    pub imported_by: String,
+}
+
+type Key = (String, String, String);
+type Current = (Option<f64>, Option<String>, Option<String>);
+
+/// Rows per INSERT statement: 15 parameters each stays far below both engines' limits.
+const BATCH: usize = 200;
+
+const COLUMNS: &str = "country, series, period, vintage_id, value, unit, status, provisional, estimate, \
+                       break_in_series, source_publisher, source_title, source_url, note, line";
+
+impl Store {
+    /// The vintage that imported a file with this SHA-256, if any.
+    pub async fn vintage_by_sha(&self, sha: &str) -> Result<Option<VintageRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, file_name, file_sha256, format, imported_at, imported_by FROM vintages WHERE file_sha256 = $1",
+        )
+        .bind(sha)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(VintageRow {
+                id: r.try_get("id")?,
+                file_name: r.try_get("file_name")?,
+                file_sha256: r.try_get("file_sha256")?,
+                format: r.try_get("format")?,
+                imported_at: r.try_get("imported_at")?,
+                imported_by: r.try_get("imported_by")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores an import in one transaction: observations whose current value differs (or
+    /// that are new) are written under a new vintage; identical ones are counted unchanged.
+    /// Nothing is written when nothing changed. With `dry_run`, counts only.
+    pub async fn import_observations(
+        &self,
+        vintage: &NewVintage,
+        rows: &[ObservationRow],
+        dry_run: bool,
+        audit: &AuditRecord,
+    ) -> Result<StoredImport, StoreError> {
+        let mut tx = self.write().await?;
+        let series: HashSet<&str> = rows.iter().map(|r| r.series.as_str()).collect();
+        let mut current: HashMap<Key, Current> = HashMap::new();
+        for s in series {
+            let found = sqlx::query(
+                "SELECT o.country, o.period, o.value, o.unit, o.status FROM observations o
+                 WHERE o.series = $1 AND o.vintage_id = (
+                     SELECT MAX(p.vintage_id) FROM observations p
+                     WHERE p.country = o.country AND p.series = o.series AND p.period = o.period)",
+            )
+            .bind(s)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in found {
+                current.insert(
+                    (r.try_get("country")?, s.to_string(), r.try_get("period")?),
+                    (
+                        r.try_get("value")?,
+                        r.try_get("unit")?,
+                        r.try_get("status")?,
+                    ),
+                );
+            }
+        }
+        let changed: Vec<&ObservationRow> = rows
+            .iter()
+            .filter(|r| {
+                let key = (r.country.clone(), r.series.clone(), r.period.clone());
+                current.get(&key) != Some(&(r.value, r.unit.clone(), r.status.clone()))
+            })
+            .collect();
+        let unchanged = (rows.len() - changed.len()) as u64;
+        if dry_run || changed.is_empty() {
+            return Ok(StoredImport {
+                vintage: None,
+                imported: changed.len() as u64,
+                unchanged,
+            });
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO vintages (file_name, file_sha256, format, imported_at, imported_by, rows_read, observations,
+                 imported, unchanged, skipped)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(&vintage.file_name)
+        .bind(&vintage.file_sha256)
+        .bind(&vintage.format)
+        .bind(crate::now())
+        .bind(&vintage.imported_by)
+        .bind(vintage.rows_read)
+        .bind(rows.len() as i64)
+        .bind(changed.len() as i64)
+        .bind(unchanged as i64)
+        .bind(vintage.skipped)
+        .fetch_one(&mut *tx)
+        .await?;
+        for chunk in changed.chunks(BATCH) {
+            let mut sql = format!("INSERT INTO observations ({COLUMNS}) VALUES ");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let b = i * 15;
+                let params: Vec<String> = (1..=15).map(|k| format!("${}", b + k)).collect();
+                sql.push('(');
+                sql.push_str(&params.join(", "));
+                sql.push(')');
+            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.country.clone())
+                    .bind(r.series.clone())
+                    .bind(r.period.clone())
+                    .bind(id)
+                    .bind(r.value)
+                    .bind(r.unit.clone())
+                    .bind(r.status.clone())
+                    .bind(i64::from(r.provisional))
+                    .bind(i64::from(r.estimate))
+                    .bind(i64::from(r.break_in_series))
+                    .bind(r.source_publisher.clone())
+                    .bind(r.source_title.clone())
+                    .bind(r.source_url.clone())
+                    .bind(r.note.clone())
+                    .bind(r.line);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let mut audit = audit.for_object(format!("vintage {id}"));
+        if let serde_json::Value::Object(m) = &mut audit.payload {
+            m.insert("imported".into(), (changed.len() as u64).into());
+            m.insert("unchanged".into(), unchanged.into());
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(StoredImport {
+            vintage: Some(id),
+            imported: changed.len() as u64,
+            unchanged,
+        })
+    }
+
+    /// The current value of every period of `series` for `country`, oldest period first.
+    pub async fn series_values(
+        &self,
+        series: &str,
+        country: &str,
+    ) -> Result<Vec<(String, Option<f64>, Option<String>, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.period, o.value, o.unit, o.vintage_id FROM observations o
+             WHERE o.series = $1 AND o.country = $2 AND o.vintage_id = (
+                 SELECT MAX(p.vintage_id) FROM observations p
+                 WHERE p.country = o.country AND p.series = o.series AND p.period = o.period)
+             ORDER BY o.period",
+        )
+        .bind(series)
+        .bind(country)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("period")?,
+                    r.try_get("value")?,
+                    r.try_get("unit")?,
+                    r.try_get("vintage_id")?,
+                ))
+            })
+            .collect()
+    }
+}
