@@ -2,10 +2,11 @@
 //! between backends (SQLite → PostgreSQL) or be restored, with every row and the audit chain
 //! preserved exactly.
 //!
-//! Format: a header line `{"chancery_export":1,"schema_version":N,"backend":"sqlite"}`, then one
-//! line per row, `{"table":"posts","row":{"code":"OTTAWA",…}}`, tables in foreign-key order and
-//! rows in key order (so two equal databases export byte-identical files). Bytes are written as
-//! `{"hex":"…"}`.
+//! Format: a header line `{"backend":"sqlite","chancery_export":1,"rows":R,"schema_version":N}`,
+//! then one line per row, `{"table":"posts","row":{"code":"OTTAWA",…}}`, tables in foreign-key
+//! order and rows in key order (so two equal databases export byte-identical files). Bytes are
+//! written as `{"hex":"…"}`. The header announces the number of rows, so a file cut short even
+//! between two lines is refused rather than half-imported.
 
 use std::io::{BufRead, Write};
 
@@ -89,13 +90,30 @@ impl Store {
 
     /// Writes every row of every table as JSON lines. Returns the number of rows.
     pub async fn export(&self, out: &mut impl Write) -> Result<u64, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        // One read transaction: a consistent snapshot even while others write.
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        // One read transaction: a consistent snapshot even while others write. On PostgreSQL
+        // that takes REPEATABLE READ (the default, READ COMMITTED, gives each statement its
+        // own snapshot); an SQLite read transaction keeps one snapshot from its first read.
+        let mut tx = match self.backend() {
+            Backend::Sqlite => self.pool.begin().await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?
+            }
+        };
+        let mut announced: i64 = 0;
+        for table in TABLES {
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                    .fetch_one(&mut *tx)
+                    .await?;
+            announced += n;
+        }
         let header = json!({
             "chancery_export": FORMAT,
             "schema_version": self.schema_version().await?,
             "backend": match self.backend() { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" },
+            "rows": announced,
         });
         writeln!(out, "{header}").map_err(io)?;
         let mut count = 0;
@@ -129,6 +147,11 @@ impl Store {
             }
         }
         tx.commit().await?;
+        if i64::try_from(count).ok() != Some(announced) {
+            return Err(StoreError::Import(format!(
+                "exported {count} rows but counted {announced}: the snapshot was not consistent"
+            )));
+        }
         Ok(count)
     }
 
@@ -155,6 +178,10 @@ impl Store {
             .get("schema_version")
             .and_then(Value::as_i64)
             .unwrap_or(-1);
+        let announced = header
+            .get("rows")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad(0, "the header does not say how many rows follow".into()))?;
         let ours = self.schema_version().await?;
         if theirs != ours {
             return Err(bad(
@@ -182,8 +209,10 @@ impl Store {
             columns.insert(table, self.columns(&mut tx, table).await?);
         }
         let mut rows = 0;
+        let mut last_line = 1;
         let mut seen = std::collections::HashSet::new();
         for (i, line) in lines {
+            last_line = i + 1;
             let line = line.map_err(io)?;
             if line.trim().is_empty() {
                 continue;
@@ -222,6 +251,17 @@ impl Store {
                 .map_err(|e| bad(i, format!("{table}: {e}")))?;
             seen.insert(*table);
             rows += 1;
+        }
+        if rows != announced {
+            // Nothing is committed: the transaction rolls back when dropped.
+            return Err(StoreError::Import(format!(
+                "the file ends at line {last_line} with {rows} rows, but its header announces {announced}: {}; nothing was imported",
+                if rows < announced {
+                    "it is truncated"
+                } else {
+                    "rows were added after the export"
+                }
+            )));
         }
         if self.backend() == Backend::Postgres {
             reset_identities(&mut tx, &columns).await?;
