@@ -298,7 +298,7 @@ impl Store {
     /// Writes a consistent copy of an SQLite database to `path` (`VACUUM INTO`), online.
     pub async fn backup_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
         if self.backend() != Backend::Sqlite {
-            return Err(StoreError::Import(
+            return Err(StoreError::Unsupported(
                 "file backups are for SQLite; use `chancery export` on PostgreSQL".into(),
             ));
         }
@@ -402,7 +402,7 @@ impl Store {
     /// privileges refuse first, the triggers stay as a second line.
     pub async fn grant_app_role(&self, role: &str) -> Result<(), StoreError> {
         if self.backend() != Backend::Postgres {
-            return Err(StoreError::Import(
+            return Err(StoreError::Unsupported(
                 "roles are a PostgreSQL feature; an SQLite file is protected by its triggers and file permissions".into(),
             ));
         }
@@ -413,7 +413,7 @@ impl Store {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             && !role.as_bytes()[0].is_ascii_digit();
         if !valid {
-            return Err(StoreError::Import(format!(
+            return Err(StoreError::Unsupported(format!(
                 "invalid role name {role:?}: use lower-case letters, digits and '_'"
             )));
         }
