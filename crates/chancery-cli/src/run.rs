@@ -831,71 +831,66 @@ async fn import_file(app: &App, file: &Path) -> Result<chancery_store::ImportSum
     Ok(summary)
 }
 
-/// Restores a backup: an SQLite backup file replaces an SQLite database (checked first, then
-/// swapped in by rename, so nothing is ever half-restored); an export is imported into an
-/// empty database in one transaction.
+/// Restores a backup. Into SQLite: an SQLite backup file is copied, the copy checked (schema,
+/// audit chain) and swapped in by rename; an export is imported in one transaction, into the
+/// database itself if it is empty, else into a temporary file swapped in when complete. So a
+/// failed restore leaves the target as it was (and creates none), and the backup file is only
+/// ever read. A database in use is replaced only with `--force`. Into PostgreSQL: an export,
+/// into an empty database.
 async fn restore(db: &str, file: &Path, force: bool) -> Result<()> {
+    if !file.exists() {
+        bail!("{} does not exist", file.display());
+    }
     let mut magic = [0u8; 16];
     let is_sqlite_file = std::fs::File::open(file)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
         .is_ok()
         && &magic == b"SQLite format 3\0";
-    if !file.exists() {
-        bail!("{} does not exist", file.display());
-    }
     let target = db
         .strip_prefix("sqlite://")
         .or_else(|| db.strip_prefix("sqlite:"))
         .map(|p| PathBuf::from(p.split('?').next().unwrap_or(p)));
-    if is_sqlite_file {
-        let Some(target) = target else {
+    let Some(target) = target else {
+        if is_sqlite_file {
             bail!(
                 "{} is an SQLite backup; to move it to PostgreSQL, `chancery --database sqlite:{} export` and `import-all` the export",
                 file.display(),
                 file.display()
             );
-        };
-        let backup = open(
-            &format!("sqlite:{}", file.display()),
-            OpenMode::Existing,
-            false,
-        )
-        .await
-        .with_context(|| format!("{} is not a usable Chancery backup", file.display()))?;
-        let events = match backup.audit_verify().await? {
-            Ok(n) => n,
-            Err(brk) => bail!(
-                "{}: the backup's audit chain does not verify: {brk}",
-                file.display()
-            ),
-        };
-        backup.store.close().await;
-        if target.exists() {
-            let current = open(db, OpenMode::Existing, false).await?;
-            let empty = current.store.audit_events().await?.is_empty();
-            current.store.close().await;
-            if !empty && !force {
-                bail!(
-                    "{} is not empty: refusing to overwrite it; pass --force to replace it with the backup",
-                    target.display()
-                );
-            }
         }
-        let tmp = PathBuf::from(format!("{}.restoring", target.display()));
+        if force {
+            bail!(
+                "--force cannot empty a PostgreSQL database (its audit table is append-only): restore into a freshly created database"
+            );
+        }
+        let app = open(db, OpenMode::Create, true).await?;
+        let summary = import_file(&app, file).await?;
+        say!(
+            "restored {} rows into {} tables",
+            summary.rows,
+            summary.tables
+        );
+        return Ok(());
+    };
+    let exists = target.exists();
+    let in_use = exists && holds_data(db).await?;
+    if in_use && !force {
+        bail!(
+            "{} is not empty: refusing to overwrite it; pass --force to replace it with the backup",
+            target.display()
+        );
+    }
+    let tmp = PathBuf::from(format!("{}.restoring", target.display()));
+    if is_sqlite_file {
+        remove_sqlite_files(&tmp)?;
         std::fs::copy(file, &tmp)
             .with_context(|| format!("while copying the backup to {}", tmp.display()))?;
-        for suffix in ["-wal", "-shm"] {
-            let p = PathBuf::from(format!("{}{suffix}", target.display()));
-            if p.exists() {
-                std::fs::remove_file(&p)
-                    .with_context(|| format!("while removing {}", p.display()))?;
-            }
-        }
-        std::fs::rename(&tmp, &target).with_context(|| {
-            format!(
-                "while moving the restored database into {}",
-                target.display()
-            )
+        let checked = match check_backup(&tmp, file).await {
+            Ok(events) => swap_in(&tmp, &target).map(|()| events),
+            Err(e) => Err(e),
+        };
+        let events = checked.inspect_err(|_| {
+            let _ = remove_sqlite_files(&tmp);
         })?;
         say!(
             "restored {} from {} ({events} audit events verified)",
@@ -905,53 +900,85 @@ async fn restore(db: &str, file: &Path, force: bool) -> Result<()> {
         return Ok(());
     }
     // An export file.
-    if let Some(target) = &target
-        && target.exists()
-        && force
-    {
-        let current = open(db, OpenMode::Existing, false).await?;
-        let empty = current.store.audit_events().await?.is_empty();
-        current.store.close().await;
-        if !empty {
-            let tmp_db = PathBuf::from(format!("{}.restoring", target.display()));
-            let _ = std::fs::remove_file(&tmp_db);
-            let fresh = open(
-                &format!("sqlite:{}", tmp_db.display()),
-                OpenMode::Create,
-                true,
-            )
-            .await?;
-            let summary = import_file(&fresh, file).await?;
-            fresh.store.close().await;
-            for suffix in ["-wal", "-shm"] {
-                let p = PathBuf::from(format!("{}{suffix}", target.display()));
-                if p.exists() {
-                    std::fs::remove_file(&p)
-                        .with_context(|| format!("while removing {}", p.display()))?;
-                }
-            }
-            std::fs::rename(&tmp_db, target).with_context(|| {
-                format!(
-                    "while moving the restored database into {}",
-                    target.display()
-                )
-            })?;
-            say!("restored {} rows into {}", summary.rows, target.display());
-            return Ok(());
+    if exists && !in_use {
+        let app = open(db, OpenMode::Existing, false).await?;
+        let imported = import_file(&app, file).await;
+        app.store.close().await;
+        let summary = imported?;
+        say!(
+            "restored {} rows into {} tables",
+            summary.rows,
+            summary.tables
+        );
+        return Ok(());
+    }
+    remove_sqlite_files(&tmp)?;
+    let fresh = open(&format!("sqlite:{}", tmp.display()), OpenMode::Create, true).await?;
+    let imported = import_file(&fresh, file).await;
+    fresh.store.close().await;
+    let summary = imported
+        .and_then(|summary| swap_in(&tmp, &target).map(|()| summary))
+        .inspect_err(|_| {
+            let _ = remove_sqlite_files(&tmp);
+        })?;
+    say!("restored {} rows into {}", summary.rows, target.display());
+    Ok(())
+}
+
+/// Whether the SQLite database at `url` (at this binary's schema) records any audit event.
+async fn holds_data(url: &str) -> Result<bool> {
+    let current = open(url, OpenMode::Existing, false).await?;
+    let events = current.store.audit_events().await;
+    current.store.close().await;
+    Ok(!events?.is_empty())
+}
+
+/// Checks a copy of an SQLite backup: a Chancery database at this binary's schema whose audit
+/// chain verifies. Returns the number of audit events. Errors name the backup `file`.
+async fn check_backup(copy: &Path, file: &Path) -> Result<u64> {
+    let backup = open(
+        &format!("sqlite:{}", copy.display()),
+        OpenMode::Existing,
+        false,
+    )
+    .await
+    .with_context(|| format!("{} is not a usable Chancery backup", file.display()))?;
+    let verdict = backup.audit_verify().await;
+    backup.store.close().await;
+    match verdict? {
+        Ok(events) => Ok(events),
+        Err(brk) => bail!(
+            "{}: the backup's audit chain does not verify: {brk}",
+            file.display()
+        ),
+    }
+}
+
+/// Moves a complete, closed database file over `target`, removing the target's `-wal` and
+/// `-shm` first so they cannot be replayed into the restored file.
+fn swap_in(tmp: &Path, target: &Path) -> Result<()> {
+    for suffix in ["-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", target.display()));
+        if p.exists() {
+            std::fs::remove_file(&p).with_context(|| format!("while removing {}", p.display()))?;
         }
     }
-    if force && target.is_none() {
-        bail!(
-            "--force cannot empty a PostgreSQL database (its audit table is append-only): restore into a freshly created database"
-        );
+    std::fs::rename(tmp, target).with_context(|| {
+        format!(
+            "while moving the restored database into {}",
+            target.display()
+        )
+    })
+}
+
+/// Removes an SQLite database file and its `-wal` and `-shm` companions, where present.
+fn remove_sqlite_files(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
+        if p.exists() {
+            std::fs::remove_file(&p).with_context(|| format!("while removing {}", p.display()))?;
+        }
     }
-    let app = open(db, OpenMode::Create, true).await?;
-    let summary = import_file(&app, file).await?;
-    say!(
-        "restored {} rows into {} tables",
-        summary.rows,
-        summary.tables
-    );
     Ok(())
 }
 

@@ -50,6 +50,10 @@ pub enum StoreError {
         /// What the driver said.
         reason: String,
     },
+    /// An operation that does not apply to this backend, or an invalid argument to one (the
+    /// message says which).
+    #[error("{0}")]
+    Unsupported(String),
     /// An export file that cannot be imported; names the line.
     #[error("import: {0}")]
     Import(String),

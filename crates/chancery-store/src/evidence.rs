@@ -535,13 +535,14 @@ impl Store {
         Ok(id)
     }
 
-    /// All policy measures, by country then date.
+    /// All policy measures, by country then date, undated ones first (`NULLS FIRST`: SQLite's
+    /// default, but PostgreSQL puts NULLs last unless told).
     pub async fn policies(&self) -> Result<Vec<PolicyRow>, StoreError> {
         use chancery_domain::evidence::{MeasureType, PartialDate};
         use chancery_domain::ids::CountryCode;
         let rows = sqlx::query(
             "SELECT id, country, title, measure_type, announced, in_force, description, source_id, targets_json,
-                 marking, created_by FROM policy_measures ORDER BY country, COALESCE(in_force, announced), id",
+                 marking, created_by FROM policy_measures ORDER BY country, COALESCE(in_force, announced) NULLS FIRST, id",
         )
         .fetch_all(&self.pool)
         .await?;

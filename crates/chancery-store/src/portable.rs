@@ -2,10 +2,11 @@
 //! between backends (SQLite → PostgreSQL) or be restored, with every row and the audit chain
 //! preserved exactly.
 //!
-//! Format: a header line `{"chancery_export":1,"schema_version":N,"backend":"sqlite"}`, then one
-//! line per row, `{"table":"posts","row":{"code":"OTTAWA",…}}`, tables in foreign-key order and
-//! rows in key order (so two equal databases export byte-identical files). Bytes are written as
-//! `{"hex":"…"}`.
+//! Format: a header line `{"backend":"sqlite","chancery_export":1,"rows":R,"schema_version":N}`,
+//! then one line per row, `{"table":"posts","row":{"code":"OTTAWA",…}}`, tables in foreign-key
+//! order and rows in key order (so two equal databases export byte-identical files). Bytes are
+//! written as `{"hex":"…"}`. The header announces the number of rows, so a file cut short even
+//! between two lines is refused rather than half-imported.
 
 use std::io::{BufRead, Write};
 
@@ -95,13 +96,30 @@ impl Store {
 
     /// Writes every row of every table as JSON lines. Returns the number of rows.
     pub async fn export(&self, out: &mut impl Write) -> Result<u64, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        // One read transaction: a consistent snapshot even while others write.
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        // One read transaction: a consistent snapshot even while others write. On PostgreSQL
+        // that takes REPEATABLE READ (the default, READ COMMITTED, gives each statement its
+        // own snapshot); an SQLite read transaction keeps one snapshot from its first read.
+        let mut tx = match self.backend() {
+            Backend::Sqlite => self.pool.begin().await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?
+            }
+        };
+        let mut announced: i64 = 0;
+        for table in TABLES {
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                    .fetch_one(&mut *tx)
+                    .await?;
+            announced += n;
+        }
         let header = json!({
             "chancery_export": FORMAT,
             "schema_version": self.schema_version().await?,
             "backend": match self.backend() { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" },
+            "rows": announced,
         });
         writeln!(out, "{header}").map_err(io)?;
         let mut count = 0;
@@ -135,6 +153,11 @@ impl Store {
             }
         }
         tx.commit().await?;
+        if i64::try_from(count).ok() != Some(announced) {
+            return Err(StoreError::Import(format!(
+                "exported {count} rows but counted {announced}: the snapshot was not consistent"
+            )));
+        }
         Ok(count)
     }
 
@@ -161,6 +184,10 @@ impl Store {
             .get("schema_version")
             .and_then(Value::as_i64)
             .unwrap_or(-1);
+        let announced = header
+            .get("rows")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad(0, "the header does not say how many rows follow".into()))?;
         let ours = self.schema_version().await?;
         if theirs != ours {
             return Err(bad(
@@ -188,8 +215,10 @@ impl Store {
             columns.insert(table, self.columns(&mut tx, table).await?);
         }
         let mut rows = 0;
+        let mut last_line = 1;
         let mut seen = std::collections::HashSet::new();
         for (i, line) in lines {
+            last_line = i + 1;
             let line = line.map_err(io)?;
             if line.trim().is_empty() {
                 continue;
@@ -229,6 +258,17 @@ impl Store {
             seen.insert(*table);
             rows += 1;
         }
+        if rows != announced {
+            // Nothing is committed: the transaction rolls back when dropped.
+            return Err(StoreError::Import(format!(
+                "the file ends at line {last_line} with {rows} rows, but its header announces {announced}: {}; nothing was imported",
+                if rows < announced {
+                    "it is truncated"
+                } else {
+                    "rows were added after the export"
+                }
+            )));
+        }
         if self.backend() == Backend::Postgres {
             reset_identities(&mut tx, &columns).await?;
         }
@@ -264,7 +304,7 @@ impl Store {
     /// Writes a consistent copy of an SQLite database to `path` (`VACUUM INTO`), online.
     pub async fn backup_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
         if self.backend() != Backend::Sqlite {
-            return Err(StoreError::Import(
+            return Err(StoreError::Unsupported(
                 "file backups are for SQLite; use `chancery export` on PostgreSQL".into(),
             ));
         }
@@ -368,7 +408,7 @@ impl Store {
     /// privileges refuse first, the triggers stay as a second line.
     pub async fn grant_app_role(&self, role: &str) -> Result<(), StoreError> {
         if self.backend() != Backend::Postgres {
-            return Err(StoreError::Import(
+            return Err(StoreError::Unsupported(
                 "roles are a PostgreSQL feature; an SQLite file is protected by its triggers and file permissions".into(),
             ));
         }
@@ -379,7 +419,7 @@ impl Store {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             && !role.as_bytes()[0].is_ascii_digit();
         if !valid {
-            return Err(StoreError::Import(format!(
+            return Err(StoreError::Unsupported(format!(
                 "invalid role name {role:?}: use lower-case letters, digits and '_'"
             )));
         }

@@ -1,6 +1,6 @@
 //! Helpers for the end-to-end tests: run the `chancery` binary against a database in a temporary
-//! folder, and dump that database (every table in `sqlite_master`) to prove a refused command
-//! changed nothing.
+//! folder, and dump that database (every table in `sqlite_master`, or on PostgreSQL every table,
+//! column, index, trigger and grant of the schema) to prove a refused command changed nothing.
 
 // Each test binary uses a different subset of these helpers, and like the tests they panic on
 // failure.
@@ -186,6 +186,15 @@ impl Db {
     /// table, the schema and the number of audit events). Returns the error line.
     pub fn refused(&self, args: &[&str], needles: &[&str]) -> String {
         let before = self.snapshot();
+        let line = self.failed(args, needles);
+        let after = self.snapshot();
+        before.assert_same(&after, &format!("chancery {args:?}"));
+        line
+    }
+
+    /// Like [`Db::refused`] without the snapshot, for a database that cannot be read (an
+    /// unreachable server, a file that does not exist). Returns the error line.
+    pub fn failed(&self, args: &[&str], needles: &[&str]) -> String {
         let run = self.run(args);
         assert_eq!(
             run.code,
@@ -205,8 +214,6 @@ impl Db {
                 "chancery {args:?}: the error should mention {needle:?}, got: {line}"
             );
         }
-        let after = self.snapshot();
-        before.assert_same(&after, &format!("chancery {args:?}"));
         line
     }
 
@@ -219,7 +226,17 @@ impl Db {
 
     /// Every table of the database, dumped.
     pub fn snapshot(&self) -> Snapshot {
-        snapshot(&self.path)
+        if self.url.starts_with("postgres") {
+            pg_snapshot(&self.url)
+        } else {
+            snapshot(&self.path)
+        }
+    }
+
+    /// The rows of `export` on standard output, without the header line (which names the
+    /// backend), so two databases with equal content give equal lists.
+    pub fn export_rows(&self) -> Vec<String> {
+        export_rows(&self.ok(&["export"]).stdout)
     }
 
     /// Runs SQL statements directly (tampering, probing triggers); the result of each.
@@ -410,4 +427,222 @@ pub fn portions(report: &Value) -> Vec<(String, String, bool, String)> {
         }
     }
     out
+}
+
+/// The lines of an export after its header.
+pub fn export_rows(text: &str) -> Vec<String> {
+    let mut lines = text.lines();
+    let header = lines.next().expect("an export has a header line");
+    assert!(
+        header.contains("\"chancery_export\""),
+        "not a header: {header}"
+    );
+    lines.map(str::to_string).collect()
+}
+
+/// Names unique across test processes and threads (databases, roles).
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .subsec_nanos();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The PostgreSQL server for tests: `CHANCERY_TEST_POSTGRES`, an admin URL. `None` (after
+/// saying why) when it is not set; under `CI=true` a missing server is a failure, not a skip.
+pub fn postgres_admin_url(test: &str) -> Option<String> {
+    match std::env::var("CHANCERY_TEST_POSTGRES") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but CHANCERY_TEST_POSTGRES is not set: {test} must run on PostgreSQL in CI"
+            );
+            eprintln!(
+                "skipping {test}: set CHANCERY_TEST_POSTGRES to a PostgreSQL admin URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
+            );
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let cut = base
+        .rfind('/')
+        .filter(|i| *i > "postgres://".len())
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Runs SQL statements on a PostgreSQL database; the result of each.
+pub fn pg_sql(url: &str, statements: &[&str]) -> Vec<Result<u64, String>> {
+    let url = url.to_string();
+    let statements: Vec<String> = statements.iter().map(|s| s.to_string()).collect();
+    block_on(async move {
+        let mut conn = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("test connection to PostgreSQL opens");
+        let mut results = Vec::new();
+        for s in &statements {
+            results.push(
+                sqlx::raw_sql(sqlx::AssertSqlSafe(s.as_str()))
+                    .execute(&mut conn)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(|e| e.to_string()),
+            );
+        }
+        conn.close().await.expect("connection closes");
+        results
+    })
+}
+
+/// One boolean from a query on a PostgreSQL database.
+pub fn pg_bool(url: &str, query: &str) -> bool {
+    let url = url.to_string();
+    let query = query.to_string();
+    block_on(async move {
+        let mut conn = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("test connection to PostgreSQL opens");
+        let b: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(query.as_str()))
+            .fetch_one(&mut conn)
+            .await
+            .expect("query runs");
+        conn.close().await.expect("connection closes");
+        b
+    })
+}
+
+/// A fresh, empty PostgreSQL database on the test server, dropped (WITH FORCE) when this is
+/// dropped. Dereferences to a [`Db`] whose URL points at it, so `run`, `ok`, `refused` and
+/// `snapshot` work as on SQLite; files go in the [`Db`]'s temporary folder.
+#[derive(Debug)]
+pub struct PgDb {
+    db: Db,
+    /// The admin URL the database was created through.
+    pub admin_url: String,
+    /// The database name.
+    pub name: String,
+}
+
+impl PgDb {
+    /// A new empty database, or `None` when no server is configured (see
+    /// [`postgres_admin_url`]).
+    pub fn new(test: &str) -> Option<PgDb> {
+        let admin_url = postgres_admin_url(test)?;
+        let name = unique_name("chancery_cli_test");
+        let created = pg_sql(&admin_url, &[&format!("CREATE DATABASE {name}")]);
+        created[0].as_ref().expect("the test database is created");
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("not-used.db");
+        let url = with_database(&admin_url, &name);
+        Some(PgDb {
+            db: Db { dir, path, url },
+            admin_url,
+            name,
+        })
+    }
+}
+
+impl std::ops::Deref for PgDb {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        &self.db
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let url = self.admin_url.clone();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Never panic here: this may run while a failed test unwinds.
+        let result = block_on(async move {
+            let mut conn = sqlx::PgConnection::connect(&url).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await?;
+            conn.close().await
+        });
+        if let Err(e) = result {
+            eprintln!("could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+/// Dumps a PostgreSQL database: every row of every table of the current schema (each row as
+/// its text form, sorted), plus its columns, indexes, triggers and table grants.
+pub fn pg_snapshot(url: &str) -> Snapshot {
+    let url = url.to_string();
+    block_on(async move {
+        let mut conn = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("test connection to PostgreSQL opens");
+        let mut tables = BTreeMap::new();
+        let catalog = [
+            (
+                "pg:columns",
+                "SELECT concat_ws('|', table_name, column_name, data_type, is_nullable, column_default)
+                 FROM information_schema.columns WHERE table_schema = current_schema()",
+            ),
+            (
+                "pg:indexes",
+                "SELECT concat_ws('|', tablename, indexname, indexdef) FROM pg_indexes
+                 WHERE schemaname = current_schema()",
+            ),
+            (
+                "pg:triggers",
+                "SELECT concat_ws('|', event_object_table, trigger_name, event_manipulation, action_statement)
+                 FROM information_schema.triggers WHERE trigger_schema = current_schema()",
+            ),
+            (
+                "pg:grants",
+                "SELECT concat_ws('|', grantee, table_name, privilege_type)
+                 FROM information_schema.role_table_grants WHERE table_schema = current_schema()",
+            ),
+        ];
+        for (key, sql) in catalog {
+            let mut rows: Vec<String> = sqlx::query_scalar(sql)
+                .fetch_all(&mut conn)
+                .await
+                .expect("catalog is read");
+            rows.sort();
+            tables.insert(key.to_string(), rows);
+        }
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("tables are listed");
+        for name in names {
+            let mut rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT t::text FROM \"{name}\" t"
+            )))
+            .fetch_all(&mut conn)
+            .await
+            .expect("rows are read");
+            rows.sort();
+            tables.insert(name, rows);
+        }
+        conn.close().await.expect("connection closes");
+        Snapshot { tables }
+    })
 }
