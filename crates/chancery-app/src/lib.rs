@@ -21,7 +21,7 @@ use chancery_store::Store;
 
 pub use content::{ContentSummary, DemoSummary, DemoUser};
 pub use error::{AppError, AppResult};
-pub use reports::{PortionView, ReportView, SectionView};
+pub use reports::{PortionView, ReportView, SectionView, may_comment};
 pub use statistics::{SkipLine, StatsImportReport};
 pub use taskings::{CompletenessRow, TaskingView};
 pub use users::{hash_password, random_password};

@@ -442,6 +442,12 @@ impl App {
         body: &str,
     ) -> AppResult<i64> {
         let (_, report) = self.visible_report(actor, tasking, post).await?;
+        if !may_comment(actor, post) {
+            return Err(AppError::Forbidden(format!(
+                "{} is {}; comments come from the post's staff and HQ editors",
+                actor.username, actor.role
+            )));
+        }
         if body.trim().is_empty() {
             return Err(AppError::invalid("comment: must not be empty"));
         }
@@ -572,6 +578,17 @@ impl App {
             versions,
             comments,
         })
+    }
+}
+
+/// Who takes part in a report's discussion: its post's staff and HQ editors (readers and
+/// admins read only).
+pub fn may_comment(actor: &Actor, post: &PostCode) -> bool {
+    use chancery_domain::user::Role;
+    match actor.role {
+        Role::HqEditor => true,
+        Role::PostDrafter | Role::PostApprover => actor.is_at(post),
+        Role::Reader | Role::Admin => false,
     }
 }
 

@@ -318,6 +318,7 @@ struct ReportPage {
     findings: Vec<(String, String, String, String)>,
     actions: Vec<String>,
     editable: bool,
+    can_comment: bool,
     sections: Vec<SectionBlock>,
     versions: Vec<(i64, String, String, String, Option<String>)>,
     comments: Vec<(String, String, String, String)>,
@@ -424,6 +425,7 @@ async fn report_page(
             .collect(),
         actions: v.actions.iter().map(|a| a.code().to_string()).collect(),
         editable,
+        can_comment: chancery_app::may_comment(&me.actor, post),
         sections,
         versions: v
             .versions

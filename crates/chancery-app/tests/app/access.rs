@@ -407,3 +407,30 @@ async fn nobody_writes_above_their_clearance_or_overwrites_what_they_cannot_see(
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn readers_and_admins_read_but_do_not_comment() {
+    let t = TestApp::new().await;
+    let tasking = t.tasking("CHN-2026-0923").classification("U").issue().await;
+    t.report(&tasking, "OTTAWA")
+        .section("summary", "(U) Text.")
+        .stage(ReportStatus::Accepted)
+        .build()
+        .await;
+    let reader = t.user("reader.c", Role::Reader, "C", None).await;
+    let admin = t.user("admin.c", Role::Admin, "C", None).await;
+    let before = t.audit_count().await;
+    for who in [&reader, &admin] {
+        let err = t
+            .app
+            .comment(who, &tasking, &pc("OTTAWA"), None, "A remark.")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    }
+    assert_eq!(t.audit_count().await, before);
+    t.app
+        .comment(&t.drafter, &tasking, &pc("OTTAWA"), None, "A remark.")
+        .await
+        .unwrap();
+}
