@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use askama::Template;
-use axum::Form;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,7 +14,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::error::WebError;
+use crate::error::{Form, WebError};
 use crate::pages::{Chrome, html};
 
 const USER: &str = "user";

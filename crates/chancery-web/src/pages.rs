@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -16,7 +15,7 @@ use tower_sessions::Session;
 
 use crate::AppState;
 use crate::auth::{CurrentUser, check_csrf};
-use crate::error::WebError;
+use crate::error::{Form, WebError};
 use crate::render::markdown;
 
 /// The signed-in user as the page header shows them.
