@@ -180,14 +180,24 @@ impl IntoResponse for WebError {
             title: status.canonical_reason().unwrap_or("Error"),
             detail: self.public_detail(),
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (status, axum::response::Html(html)).into_response(),
             Err(_) => (status, self.public_detail()).into_response(),
-        }
+        };
+        // Like every page: never cached (an error can be about classified work).
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+        response
     }
 }
 
 /// A JSON-API result: errors render as the envelope.
+#[expect(
+    dead_code,
+    reason = "for the JSON API (src/api), not routed yet: remove this once it is"
+)]
 pub struct ApiError(pub WebError);
 
 impl<E: Into<WebError>> From<E> for ApiError {
