@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use askama::Template;
-use axum::Form;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,12 +14,13 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::error::WebError;
+use crate::error::{Form, WebError};
 use crate::pages::{Chrome, html};
 
 const USER: &str = "user";
 const LOGIN_AT: &str = "login_at";
 const CSRF: &str = "csrf";
+const SEEN_AT: &str = "seen_at";
 
 /// The logged-in user of a page request, with the session's CSRF token.
 #[derive(Debug, Clone)]
@@ -102,6 +102,16 @@ where
                 return Err(WebError::Unauthorized);
             }
         };
+        // tower-sessions writes a session (and so pushes its expiry back) only when its data
+        // changes: without this the idle timeout would count from login, not from the last
+        // request. Refreshing at most every quarter of the timeout (and at most a minute apart)
+        // keeps the writes few.
+        let idle = i64::try_from(state.config.idle_timeout.as_secs()).unwrap_or(i64::MAX);
+        let seen_at = session.get::<i64>(SEEN_AT).await.map_err(internal)?;
+        let now = now();
+        if seen_at.is_none_or(|t| now.saturating_sub(t) >= (idle / 4).min(60)) {
+            session.insert(SEEN_AT, now).await.map_err(internal)?;
+        }
         let csrf = csrf_token(&session).await?;
         Ok(CurrentUser { actor, csrf })
     }

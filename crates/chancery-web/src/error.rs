@@ -4,11 +4,16 @@
 
 use askama::Template;
 use axum::Json;
+use axum::extract::rejection::RawFormRejection;
+use axum::extract::{FromRef, FromRequest, RawForm, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chancery_app::AppError;
 use chancery_store::StoreError;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
 
 /// What went wrong, grouped by the status it maps to.
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +58,8 @@ impl WebError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    /// The HTTP status this error is answered with.
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             WebError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -174,14 +180,24 @@ impl IntoResponse for WebError {
             title: status.canonical_reason().unwrap_or("Error"),
             detail: self.public_detail(),
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (status, axum::response::Html(html)).into_response(),
             Err(_) => (status, self.public_detail()).into_response(),
-        }
+        };
+        // Like every page: never cached (an error can be about classified work).
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+        response
     }
 }
 
 /// A JSON-API result: errors render as the envelope.
+#[expect(
+    dead_code,
+    reason = "for the JSON API (src/api), not routed yet: remove this once it is"
+)]
 pub struct ApiError(pub WebError);
 
 impl<E: Into<WebError>> From<E> for ApiError {
@@ -193,5 +209,88 @@ impl<E: Into<WebError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.into_api()
+    }
+}
+
+/// A form body (`application/x-www-form-urlencoded`), like `axum::Form`, except that every
+/// rejection is a [`WebError`] rendered like any other: a field that is missing or does not
+/// parse is a 400 naming the field (axum answers 422 in plain text), and a body above
+/// `max_body_bytes` is a 413 saying what the limit is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
+        let bytes = match RawForm::from_request(req, state).await {
+            Ok(RawForm(bytes)) => bytes,
+            Err(RawFormRejection::BytesRejection(r))
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                let limit = AppState::from_ref(state).config.max_body_bytes;
+                return Err(WebError::TooLarge(format!(
+                    "the request is larger than this server accepts ({limit} bytes): shorten the text or split it and send it again"
+                )));
+            }
+            Err(RawFormRejection::InvalidFormContentType(_)) => {
+                return Err(WebError::BadRequest {
+                    field: None,
+                    detail: "send the form as application/x-www-form-urlencoded".into(),
+                });
+            }
+            Err(other) => {
+                return Err(WebError::BadRequest {
+                    field: None,
+                    detail: format!(
+                        "the form could not be read ({}): send it again",
+                        other.body_text()
+                    ),
+                });
+            }
+        };
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Form)
+            .map_err(|e| form_field_error(&e))
+    }
+}
+
+/// A 400 naming the form field a deserialisation error is about.
+fn form_field_error(e: &serde_path_to_error::Error<serde_urlencoded::de::Error>) -> WebError {
+    let inner = e.inner().to_string();
+    let path = e.path().to_string();
+    // A missing field has no path (the error is about the form as a whole); serde names the
+    // field between backticks.
+    let field = if path.is_empty() || path == "." {
+        inner
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string)
+    } else {
+        Some(path)
+    };
+    match field {
+        Some(field) if inner.starts_with("missing field") => WebError::BadRequest {
+            detail: format!(
+                "the form field \"{field}\" is missing: reload the page and send the form again"
+            ),
+            field: Some(field),
+        },
+        Some(field) => WebError::BadRequest {
+            detail: format!(
+                "the form field \"{field}\" is not valid ({inner}): correct it and send the form again"
+            ),
+            field: Some(field),
+        },
+        None => WebError::BadRequest {
+            field: None,
+            detail: format!("the form is not valid ({inner}): reload the page and send it again"),
+        },
     }
 }

@@ -17,7 +17,6 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
 use chancery_app::App;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -142,7 +141,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { WebError::NotFound })
         .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(max_body))
+        // The limit the body extractors enforce (axum's own default is 2 MiB whatever is
+        // configured); `error::Form` answers a body above it with a 413 page.
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(CompressionLayer::new())
         .layer(static_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(static_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -16,7 +15,7 @@ use tower_sessions::Session;
 
 use crate::AppState;
 use crate::auth::{CurrentUser, check_csrf};
-use crate::error::WebError;
+use crate::error::{Form, WebError};
 use crate::render::markdown;
 
 /// The signed-in user as the page header shows them.
@@ -568,11 +567,7 @@ pub async fn save_section(
                 Some(pending),
             )
             .await?;
-            *r.status_mut() = match e {
-                WebError::Conflict(_) => axum::http::StatusCode::CONFLICT,
-                WebError::Forbidden(_) => axum::http::StatusCode::FORBIDDEN,
-                _ => axum::http::StatusCode::BAD_REQUEST,
-            };
+            *r.status_mut() = e.status();
             Ok(r)
         }
     }
@@ -590,7 +585,9 @@ pub struct ActionForm {
     lock: Option<i64>,
 }
 
-/// `POST /taskings/{reference}/reports/{post}/actions/{action}`.
+/// `POST /taskings/{reference}/reports/{post}/actions/{action}`. A refused action (illegal in
+/// this status, blocked by lints, the report changed meanwhile) shows the report again with the
+/// reason and the status code; a report the user may not see is a plain 404, whatever was sent.
 pub async fn act(
     State(state): State<AppState>,
     session: Session,
@@ -600,20 +597,6 @@ pub async fn act(
 ) -> Result<Response, WebError> {
     check_csrf(&session, &form.csrf).await?;
     let (t, p) = (tasking_ref(&reference)?, post_code(&post)?);
-    // The action applies to the report as the user saw it: if it changed since, say so.
-    if let Some(lock) = form.lock {
-        let row = state
-            .app
-            .store
-            .report(&t, &p)
-            .await?
-            .ok_or(WebError::NotFound)?;
-        if row.lock_version != lock {
-            return Err(WebError::Conflict(
-                "the report changed since you opened it: reload it and check before acting".into(),
-            ));
-        }
-    }
     let action = match action.as_str() {
         "submit" => Action::Submit,
         "clear" => Action::Clear,
@@ -624,10 +607,48 @@ pub async fn act(
         "return" => Action::Return {
             reason: form.reason,
         },
-        _ => return Err(WebError::NotFound),
+        other => {
+            return Err(WebError::field(
+                "action",
+                format!(
+                    "\"{other}\" is not a workflow action: use submit, clear, transmit, accept or return"
+                ),
+            ));
+        }
     };
+    // Visibility first: whether a report exists, and its lock version, are facts about it too.
+    state.app.show_report(&me.actor, &t, &p).await?;
     let kind: ActionKind = action.kind();
-    let row = state.app.act(&me.actor, &t, &p, &action).await?;
+    let outcome = async {
+        // The action applies to the report as the user saw it: if it changed since, say so.
+        if let Some(lock) = form.lock {
+            let row = state
+                .app
+                .store
+                .report(&t, &p)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            if row.lock_version != lock {
+                return Err(WebError::Conflict(
+                    "the report changed since you opened it: check it below before acting again"
+                        .into(),
+                ));
+            }
+        }
+        Ok(state.app.act(&me.actor, &t, &p, &action).await?)
+    }
+    .await;
+    let row = match outcome {
+        Ok(row) => row,
+        Err(e @ (WebError::NotFound | WebError::Internal(_) | WebError::Unauthorized)) => {
+            return Err(e);
+        }
+        Err(e) => {
+            let mut r = report_page(&state, &me, &t, &p, None, Some(e.to_string()), None).await?;
+            *r.status_mut() = e.status();
+            return Ok(r);
+        }
+    };
     let note = format!(
         "{}: the report is now {} (version {}).",
         kind.code(),

@@ -1,0 +1,15 @@
+//! Web integration tests: the real router over the real demo, in process (harness in
+//! `tests/common`). One test binary (one link) for all of them; each module is one area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod csrf;
+mod flow;
+mod headers;
+mod login;
+mod matrix;
+mod two_servers;
