@@ -182,6 +182,7 @@ impl IntoResponse for WebError {
 }
 
 /// A JSON-API result: errors render as the envelope.
+#[derive(Debug)]
 pub struct ApiError(pub WebError);
 
 impl<E: Into<WebError>> From<E> for ApiError {
