@@ -69,6 +69,9 @@ pub enum Command {
     /// The audit chain.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Your API tokens for the JSON API (`Authorization: Bearer …`); acts as `--as`.
+    #[command(subcommand)]
+    Token(TokenCmd),
     /// Build the demo database (and, once the web UI lands, serve it).
     Demo(DemoArgs),
     /// Write the whole database as portable JSON lines (for moving between backends).
@@ -454,4 +457,22 @@ pub struct PolicyArgs {
 pub enum AuditCmd {
     /// Walk the hash chain; name the first broken event and exit non-zero if any.
     Verify,
+}
+
+/// `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Create a token. It is printed once; only its SHA-256 is stored.
+    Create {
+        /// What the token is for, e.g. "nightly export".
+        #[arg(long)]
+        label: String,
+    },
+    /// Revoke one of your tokens; it stops working at once.
+    Revoke {
+        /// The token's id (see `chancery token list`).
+        id: i64,
+    },
+    /// List your tokens (never their secrets).
+    List,
 }

@@ -110,6 +110,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Token(cmd) => token(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
         Command::Demo(d) => demo(&cli.database, d, out).await?,
         Command::Export { output } => {
             let app = open(&cli.database, OpenMode::Existing, false).await?;
@@ -684,6 +685,59 @@ async fn policy(
                         p.spec.country,
                         when,
                         p.spec.title
+                    );
+                }
+            })?;
+        }
+    }
+    Ok(())
+}
+
+async fn token(db: &str, as_user: Option<&str>, cmd: TokenCmd, out: Out) -> Result<()> {
+    let (app, actor) = open_as(db, as_user).await?;
+    match cmd {
+        TokenCmd::Create { label } => {
+            let created = chancery_web::api::create_token(&app, &actor, &label).await?;
+            let value = serde_json::json!({"id": created.id, "label": label.trim(), "token": created.secret});
+            out.value(&value, || {
+                say!("{}", created.secret);
+                say!(
+                    "token {} for {}: shown this once (only its hash is kept); send it as `Authorization: Bearer <token>`; revoke with `chancery token revoke {}`",
+                    created.id,
+                    actor.username,
+                    created.id
+                );
+            })?;
+        }
+        TokenCmd::Revoke { id } => {
+            chancery_web::api::revoke_token(&app, &actor, id).await?;
+            say!("token {id} revoked");
+        }
+        TokenCmd::List => {
+            let rows = app.store.api_tokens(&actor.username).await?;
+            let values: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|t| {
+                    serde_json::json!({"id": t.id, "label": t.label, "created_at": t.created_at,
+                        "last_used_at": t.last_used_at, "revoked_at": t.revoked_at})
+                })
+                .collect();
+            out.value(&values, || {
+                if rows.is_empty() {
+                    say!("no tokens: create one with `chancery token create --label L`");
+                }
+                for t in &rows {
+                    let state = match &t.revoked_at {
+                        Some(at) => format!("revoked {at}"),
+                        None => {
+                            format!("last used {}", t.last_used_at.as_deref().unwrap_or("never"))
+                        }
+                    };
+                    say!(
+                        "{:<5} {:<30} created {}  {state}",
+                        t.id,
+                        t.label,
+                        t.created_at
                     );
                 }
             })?;

@@ -194,10 +194,7 @@ impl IntoResponse for WebError {
 }
 
 /// A JSON-API result: errors render as the envelope.
-#[expect(
-    dead_code,
-    reason = "for the JSON API (src/api), not routed yet: remove this once it is"
-)]
+#[derive(Debug)]
 pub struct ApiError(pub WebError);
 
 impl<E: Into<WebError>> From<E> for ApiError {

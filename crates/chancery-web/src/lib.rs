@@ -2,6 +2,7 @@
 //! database-backed sessions. Every response goes through the same access rules as the CLI
 //! (`chancery-app` → `chancery-domain::access`).
 
+pub mod api;
 mod auth;
 mod error;
 mod pages;
@@ -139,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/static/app.css", get(pages::stylesheet))
         .route("/healthz", get(|| async { "ok" }))
+        .nest("/api/v1", api::router())
         .fallback(|| async { WebError::NotFound })
         .layer(sessions)
         // The limit the body extractors enforce (axum's own default is 2 MiB whatever is
