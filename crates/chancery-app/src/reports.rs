@@ -253,7 +253,7 @@ impl App {
     /// section's citations, so a finding about a withheld paragraph, or about a whole section
     /// holding one, would leak content above the user's clearance (DESIGN §5). Those are left
     /// out; findings about paragraphs the user may read are kept.
-    async fn findings_visible_to(
+    pub(crate) async fn findings_visible_to(
         &self,
         actor: &Actor,
         t: &TaskingRow,

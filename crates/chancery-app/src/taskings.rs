@@ -216,7 +216,7 @@ impl App {
                         };
                     }
                     // Counts and codes only: no finding text, which quotes paragraphs.
-                    let findings = self.findings_for(&row, report).await?;
+                    let findings = self.findings_visible_to(actor, &row, report).await?;
                     line.lint_findings = Some(findings.len());
                     let mut codes: Vec<String> =
                         findings.iter().map(|f| f.code.code().to_string()).collect();

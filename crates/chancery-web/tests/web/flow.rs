@@ -381,9 +381,6 @@ async fn another_posts_report_is_a_404_identical_to_a_missing_one_for_every_rout
 }
 
 #[tokio::test]
-#[ignore = "defect in chancery-app: TaskingView counts every finding (findings_for), not those the \
-            viewer may see (findings_visible_to), so an SBU reader is told a (C) paragraph holds \
-            an uncited figure; the JSON API will inherit it"]
 async fn tasking_page_lint_counts_say_nothing_about_withheld_paragraphs() {
     let mut app = TestApp::new().await;
     let password = "canberra-password-1";
