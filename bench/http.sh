@@ -29,6 +29,8 @@ COOKIE="Cookie: chancery_session=$(cookie_of "$WORK/jar")"
 mkdir -p "$WORK/www"
 curl -fs -H "$COOKIE" "$BASE/taskings/CHN-2026-0001/reports/OTTAWA" > "$WORK/www/report.html"
 curl -fs -H "$COOKIE" "$BASE/" > "$WORK/www/dashboard.html"
+# nginx workers run as an unprivileged user: let them read the pages.
+chmod 755 "$WORK" "$WORK/www" && chmod 644 "$WORK/www/"*.html
 NPORT=$(free_port)
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes 2;
