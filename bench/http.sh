@@ -50,6 +50,8 @@ NGINX_PID=$!
 wait_http "http://127.0.0.1:$NPORT/report.html"
 
 echo "report page: $(wc -c < "$WORK/www/report.html") bytes; dashboard: $(wc -c < "$WORK/www/dashboard.html") bytes; ${CONNS:-64} connections, ${DURATION:-10s}, 2 wrk threads"
+# The middleware stack alone, for reference: where a page's time goes.
+wrk_run chancery-healthz "$BASE/healthz"
 wrk_run chancery-report "$BASE/taskings/CHN-2026-0001/reports/OTTAWA" -H "$COOKIE"
 wrk_run nginx-report "http://127.0.0.1:$NPORT/report.html"
 wrk_run chancery-dashboard "$BASE/" -H "$COOKIE"
