@@ -27,6 +27,12 @@ pub struct ContentSummary {
     pub vocabulary_terms: usize,
     /// Taskings imported, and whether each was new.
     pub taskings: Vec<(TaskingRef, bool)>,
+    /// Series defined in the indicator catalogue (`indicators.toml`), if the folder has one.
+    pub series: usize,
+    /// Indicators defined in the catalogue.
+    pub indicators: usize,
+    /// Whether the catalogue differed from the one in force (and was stored).
+    pub catalogue_changed: bool,
 }
 
 /// One demo account (password shown once).
@@ -55,6 +61,9 @@ pub struct DemoSummary {
     pub tasking: TaskingRef,
     /// Sources registered.
     pub sources: usize,
+    /// Of those, sources registered for data-pack publications no demo report cites, graded
+    /// automatically (official publisher read at source, or secondary reproduction).
+    pub data_pack_sources: usize,
     /// Policy measures registered.
     pub policies: usize,
     /// Observations imported from the data pack.
@@ -219,6 +228,15 @@ impl App {
             terms += list.len();
         }
 
+        let catalogue_file = dir.join("indicators.toml");
+        let (catalogue_changed, series, indicators) = if catalogue_file.exists() {
+            let changed = self.load_catalogue(By::System, &catalogue_file).await?;
+            let catalogue = self.catalogue().await?;
+            (changed, catalogue.series.len(), catalogue.indicators.len())
+        } else {
+            (false, 0, 0)
+        };
+
         let mut files: Vec<_> = std::fs::read_dir(dir.join("taskings"))
             .map_err(|e| {
                 AppError::invalid(format!(
@@ -243,6 +261,9 @@ impl App {
             posts: posts.posts.len(),
             vocabulary_terms: terms,
             taskings,
+            series,
+            indicators,
+            catalogue_changed,
         })
     }
 
@@ -324,7 +345,7 @@ impl App {
             TaskingRef::parse(DEMO_TASKING).map_err(|e| AppError::invalid(e.to_string()))?;
         self.issue_tasking(By::User(&hq), &tasking).await?;
 
-        let sources = self.load_demo_sources(&hq, dir).await?;
+        let mut sources = self.load_demo_sources(&hq, dir).await?;
         let observations = dir.join("data").join("observations.csv");
         let bytes = std::fs::read(&observations).map_err(|e| {
             AppError::invalid(format!("{}: cannot read: {e}", observations.display()))
@@ -338,6 +359,9 @@ impl App {
                 &chancery_stats::ImportOptions::default(),
                 false,
             )
+            .await?;
+        let data_pack_sources = self
+            .link_data_pack_sources(&hq, &dir.join("data"), &mut sources)
             .await?;
         let policies = self
             .load_demo_policies(&demo_dir.join("policies.toml"), &sources)
@@ -358,6 +382,7 @@ impl App {
             users,
             tasking,
             sources: sources.len(),
+            data_pack_sources,
             policies,
             observations: statistics.imported,
         })
@@ -428,6 +453,138 @@ impl App {
             ids.insert(s.key, id);
         }
         Ok(ids)
+    }
+
+    /// Makes every publication of the data pack (each distinct `source_url` of
+    /// `observations.csv`) a graded source and links its observations to it. Publications a
+    /// demo source already stands for (same URL) are linked to that source; the others are
+    /// registered here, in order of first appearance, and graded by one rule whose rationale is
+    /// stored with the grade: an official publisher's own site is official statistics read at
+    /// source (A2); anything else, or a row the pack marks "secondary", is a reproduction (C3).
+    /// Returns how many sources were registered.
+    async fn link_data_pack_sources(
+        &self,
+        hq: &Actor,
+        data_dir: &Path,
+        sources: &mut HashMap<String, i64>,
+    ) -> AppResult<usize> {
+        let path = data_dir.join("observations.csv");
+        let pack = DataPack::read(data_dir)?;
+        let mut by_url: HashMap<String, i64> = HashMap::new();
+        for s in self.store.sources().await? {
+            if let Some(url) = s.spec.url {
+                by_url.entry(url).or_insert(s.id);
+            }
+        }
+        let mut reader = csv::Reader::from_path(&path)
+            .map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))?;
+        let headers = reader
+            .headers()
+            .map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))?
+            .clone();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| AppError::invalid(format!("{}: no {name} column", path.display())))
+        };
+        let (url_c, publisher_c, title_c, note_c) = (
+            col("source_url")?,
+            col("source_publisher")?,
+            col("source_title")?,
+            col("note")?,
+        );
+        // (url, publisher, title, any row marked secondary), in order of first appearance.
+        let mut publications: Vec<(String, String, String, bool)> = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| {
+                AppError::invalid(format!("{}: row {}: {e}", path.display(), i + 2))
+            })?;
+            let field = |c: usize| record.get(c).unwrap_or("").trim().to_string();
+            let url = field(url_c);
+            if url.is_empty() {
+                continue;
+            }
+            let secondary = field(note_c).to_ascii_lowercase().contains("secondary");
+            match publications.iter_mut().find(|p| p.0 == url) {
+                Some(p) => p.3 |= secondary,
+                None => publications.push((url, field(publisher_c), field(title_c), secondary)),
+            }
+        }
+        let mut links = Vec::new();
+        let mut registered = 0;
+        for (url, publisher, title, secondary) in publications {
+            let id = match by_url.get(&url) {
+                Some(id) => *id,
+                None => {
+                    let official = !secondary && official_host(&url);
+                    let host = host_of(&url);
+                    let spec = SourceSpec {
+                        kind: if official {
+                            SourceKind::OfficialStatistics
+                        } else {
+                            SourceKind::NewsReport
+                        },
+                        publisher,
+                        title,
+                        url: Some(url.clone()),
+                        published: None,
+                        // The data pack does not record the page's language.
+                        language: "und".into(),
+                        marking: Classification::Unclassified,
+                        derived_from: None,
+                    };
+                    let capture = pack.rows_for(&url).map(|bytes| Capture {
+                        name: "data pack rows (content/data)".into(),
+                        media_type: "text/csv".into(),
+                        bytes,
+                    });
+                    let id = self
+                        .add_source_as(By::User(hq), hq.username.as_str(), &spec, capture.as_ref())
+                        .await?;
+                    let (grade, rationale) = if official {
+                        (
+                            "A2",
+                            format!(
+                                "Official statistics read at source: {} publishes them on its own site ({host}); not yet cross-checked against a second release.",
+                                spec.publisher
+                            ),
+                        )
+                    } else {
+                        (
+                            "C3",
+                            format!(
+                                "Secondary reproduction on {host} of figures attributed to {}{}; check against the primary release before publication.",
+                                spec.publisher,
+                                if secondary {
+                                    " (the data pack marks the rows secondary)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        )
+                    };
+                    let grade = Grade::parse(grade).map_err(AppError::Invalid)?;
+                    self.grade_source(hq, id, grade, &rationale).await?;
+                    sources.insert(format!("S{id}"), id);
+                    by_url.insert(url.clone(), id);
+                    registered += 1;
+                    id
+                }
+            };
+            links.push((url, id));
+        }
+        let record = chancery_domain::audit::AuditRecord::new(
+            hq.username.as_str(),
+            "statistics.link_sources",
+            "statistics_sources",
+            "content/data/observations.csv",
+            serde_json::json!({"registered": registered}),
+        );
+        self.store
+            .link_statistics_sources(&links, hq.username.as_str(), &record)
+            .await?;
+        Ok(registered)
     }
 
     async fn load_demo_policies(
@@ -556,6 +713,43 @@ fn check_enum_vocab<'a>(
         )));
     }
     Ok(())
+}
+
+/// The host of an `http(s)://` URL, lower-cased.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Whether a URL is on the site of an official statistical publisher or government (the
+/// publishers of the data pack and their peers).
+fn official_host(url: &str) -> bool {
+    const OFFICIAL: [&str; 17] = [
+        "canada.ca",
+        "gc.ca",
+        "gov.au",
+        "govt.nz",
+        "gov.uk",
+        "worldbank.org",
+        "unhcr.org",
+        "un.org",
+        "europa.eu",
+        "destatis.de",
+        "cso.ie",
+        "cbs.nl",
+        "scb.se",
+        "ine.es",
+        "insee.fr",
+        "istat.it",
+        "statbel.fgov.be",
+    ];
+    let host = host_of(url);
+    OFFICIAL
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
 }
 
 /// The data pack's CSV rows grouped by source URL, used as each demo source's captured content:

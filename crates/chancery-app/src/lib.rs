@@ -8,6 +8,7 @@
 mod content;
 mod error;
 mod evidence;
+mod indicators;
 mod reports;
 mod statistics;
 mod taskings;
@@ -21,6 +22,7 @@ use chancery_store::Store;
 
 pub use content::{ContentSummary, DemoSummary, DemoUser};
 pub use error::{AppError, AppResult};
+pub use indicators::{StatsQuery, StatsRow, StatsSource, StatsView};
 pub use reports::{PortionView, ReportView, SectionView, may_comment};
 pub use statistics::{SkipLine, StatsImportReport};
 pub use taskings::{CompletenessRow, TaskingView};

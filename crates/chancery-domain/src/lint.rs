@@ -141,7 +141,7 @@ pub struct LintInput<'a> {
     pub talking_points: &'a [TalkingPointId],
 }
 
-/// Runs E001, E002, E003, E004 and E007 over a report; findings in template order.
+/// Runs E001, E002, E003, E004, E005 (tables of counts without a rate) and E007 over a report; findings in template order.
 ///
 /// Within a section, findings about the whole section (E007) come first, then findings about
 /// each portion in order. Sections that are not in the template are ignored.
@@ -155,6 +155,9 @@ pub fn lint_report(input: &LintInput<'_>) -> Vec<Finding> {
         let mut found = section_findings(input, section, &portions, &judgments);
         for block in &blocks {
             portion_findings(input, &section.key, block, &mut found);
+            if block.kind == BlockKind::Table {
+                found.extend(raw_count_table(&section.key, block));
+            }
         }
         for judgment in &judgments {
             if let Some(finding) = thin_judgment(input, &section.key, judgment) {
@@ -323,6 +326,18 @@ fn portion_findings(
         };
         out.push(finding(message.0, section, at, message.1));
     }
+}
+
+/// E005 for a table portion: counts compared across countries or groups without a rate.
+fn raw_count_table(section: &SectionKey, block: &Block) -> Option<Finding> {
+    let table = crate::disclosure::Table::from_markdown(&block.portion.markdown)?;
+    let found = crate::disclosure::raw_count_comparison(&table, &table.guessed_measures())?;
+    Some(finding(
+        LintCode::E005,
+        section,
+        Some(block.portion.index),
+        format!("paragraph {}: {found}", paragraph(block.portion.index)),
+    ))
 }
 
 /// E004 for one judgment.
@@ -838,6 +853,25 @@ mod tests {
 
     fn codes(findings: &[Finding]) -> Vec<(LintCode, Option<usize>)> {
         findings.iter().map(|f| (f.code, f.portion)).collect()
+    }
+
+    #[test]
+    fn e005_tables_of_counts_across_countries_need_a_rate() {
+        let counts = "(U) Asylum applications in 2024 [@S1]:\n\n| country | applications [@S1] |\n|---|---|\n| Canada | 173,931 |\n| New Zealand | 1,020 |\n";
+        let found = one_section(counts);
+        assert_eq!(codes(&found), vec![(LintCode::E005, Some(1))]);
+        assert!(
+            found[0].message.starts_with(
+                "paragraph 2: the table compares raw counts (applications) across 2 countries"
+            ),
+            "{}",
+            found[0].message
+        );
+        let with_rate = "(U) Asylum applications in 2024 [@S1]:\n\n| country | applications | per 100,000 residents |\n|---|---|---|\n| Canada | 173,931 [@S1] | 421 |\n| New Zealand | 1,020 | 19.5 |\n";
+        assert!(one_section(with_rate).is_empty());
+        let over_time =
+            "| year | claims [@S1] |\n|---|---|\n| 2015 | 16,058 |\n| 2019 | 64,177 |\n";
+        assert!(one_section(over_time).is_empty());
     }
 
     #[test]

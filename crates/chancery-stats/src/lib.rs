@@ -22,6 +22,7 @@
 //! assert_eq!(result.summary.skipped_not_a_country(), 1);
 //! ```
 
+pub mod chart;
 mod common;
 pub mod country;
 mod csv_table;

@@ -26,7 +26,9 @@ pub use evidence::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
 pub use people::UserRow;
 pub use portable::{APPEND_ONLY, EPHEMERAL, ImportSummary, TABLES};
 pub use reports::{CommentRow, Frozen, ReportRow, SectionRow, Transition, VersionRow};
-pub use stats::{NewVintage, ObservationRow, StoredImport, VintageRow};
+pub use stats::{
+    CatalogueRow, CurrentObservation, NewVintage, ObservationRow, StoredImport, VintageRow,
+};
 pub use taskings::{TaskingImport, TaskingRow};
 pub use web::ApiTokenRow;
 

@@ -37,6 +37,8 @@ pub const TABLES: &[&str] = &[
     "policy_measures",
     "vintages",
     "observations",
+    "indicator_catalogues",
+    "statistics_sources",
     "audit_events",
 ];
 

@@ -260,3 +260,200 @@ impl Store {
             .collect()
     }
 }
+
+/// A stored version of the indicator catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CatalogueRow {
+    /// Id (the newest is in force).
+    pub id: i64,
+    /// The file it was loaded from.
+    pub file_name: String,
+    /// SHA-256 of the text.
+    pub sha256: String,
+    /// The TOML text.
+    pub toml: String,
+    /// When.
+    pub loaded_at: String,
+}
+
+/// The current value of one observation, with where it came from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CurrentObservation {
+    /// ISO alpha-3.
+    pub country: String,
+    /// Series code.
+    pub series: String,
+    /// Canonical period.
+    pub period: String,
+    /// Value (None: published as missing).
+    pub value: Option<f64>,
+    /// Unit.
+    pub unit: Option<String>,
+    /// The vintage that brought this value.
+    pub vintage: i64,
+    /// Publisher named in the file.
+    pub source_publisher: Option<String>,
+    /// Title named in the file.
+    pub source_title: Option<String>,
+    /// URL named in the file.
+    pub source_url: Option<String>,
+    /// The evidence-locker source linked to that URL, if any.
+    pub source_id: Option<i64>,
+    /// Note.
+    pub note: Option<String>,
+    /// Provisional / estimate / break flags.
+    pub provisional: bool,
+    /// Estimated.
+    pub estimate: bool,
+    /// Break in series.
+    pub break_in_series: bool,
+}
+
+impl Store {
+    /// Stores a catalogue version unless the newest stored one has the same SHA-256. Returns
+    /// whether it was new.
+    pub async fn save_catalogue(
+        &self,
+        file_name: &str,
+        sha256: &str,
+        toml: &str,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let newest: Option<String> =
+            sqlx::query_scalar("SELECT sha256 FROM indicator_catalogues ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        if newest.as_deref() == Some(sha256) {
+            return Ok(false);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO indicator_catalogues (file_name, sha256, toml, loaded_at, loaded_by)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(file_name)
+        .bind(sha256)
+        .bind(toml)
+        .bind(crate::now())
+        .bind(&audit.actor)
+        .fetch_one(&mut *tx)
+        .await?;
+        append(&mut tx, &audit.for_object(format!("catalogue {id}"))).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The catalogue in force (the newest loaded), if any was loaded.
+    pub async fn catalogue(&self) -> Result<Option<CatalogueRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, file_name, sha256, toml, loaded_at FROM indicator_catalogues ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(CatalogueRow {
+                id: r.try_get("id")?,
+                file_name: r.try_get("file_name")?,
+                sha256: r.try_get("sha256")?,
+                toml: r.try_get("toml")?,
+                loaded_at: r.try_get("loaded_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Links statistics publications (by the URL observation rows carry) to the sources that
+    /// stand for them, in one transaction; an existing link for a URL is replaced.
+    pub async fn link_statistics_sources(
+        &self,
+        links: &[(String, i64)],
+        by: &str,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let now = crate::now();
+        for (url, id) in links {
+            sqlx::query("DELETE FROM statistics_sources WHERE source_url = $1")
+                .bind(url)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO statistics_sources (source_url, source_id, linked_at, linked_by)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(url)
+            .bind(id)
+            .bind(&now)
+            .bind(by)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut audit = audit.clone();
+        if let serde_json::Value::Object(m) = &mut audit.payload {
+            m.insert("links".into(), links.len().into());
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The current value of every observation of `series` for `countries` (all countries when
+    /// empty), ordered by country then period, each with its vintage and linked source.
+    pub async fn current_observations(
+        &self,
+        series: &[&str],
+        countries: &[&str],
+    ) -> Result<Vec<CurrentObservation>, StoreError> {
+        let mut out = Vec::new();
+        for s in series {
+            let rows = sqlx::query(
+                "SELECT o.country, o.series, o.period, o.value, o.unit, o.vintage_id, o.source_publisher,
+                        o.source_title, o.source_url, o.note, o.provisional, o.estimate, o.break_in_series,
+                        l.source_id
+                 FROM observations o LEFT JOIN statistics_sources l ON l.source_url = o.source_url
+                 WHERE o.series = $1 AND o.vintage_id = (
+                     SELECT MAX(p.vintage_id) FROM observations p
+                     WHERE p.country = o.country AND p.series = o.series AND p.period = o.period)
+                 ORDER BY o.country, o.period",
+            )
+            .bind(*s)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in rows {
+                let country: String = r.try_get("country")?;
+                if !countries.is_empty() && !countries.contains(&country.as_str()) {
+                    continue;
+                }
+                out.push(CurrentObservation {
+                    country,
+                    series: r.try_get("series")?,
+                    period: r.try_get("period")?,
+                    value: r.try_get("value")?,
+                    unit: r.try_get("unit")?,
+                    vintage: r.try_get("vintage_id")?,
+                    source_publisher: r.try_get("source_publisher")?,
+                    source_title: r.try_get("source_title")?,
+                    source_url: r.try_get("source_url")?,
+                    source_id: r.try_get("source_id")?,
+                    note: r.try_get("note")?,
+                    provisional: r.try_get::<i64, _>("provisional")? != 0,
+                    estimate: r.try_get::<i64, _>("estimate")? != 0,
+                    break_in_series: r.try_get::<i64, _>("break_in_series")? != 0,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every (series, country) pair with at least one observation, sorted.
+    pub async fn observed_series(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT series, country FROM observations ORDER BY series, country",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("series")?, r.try_get("country")?)))
+            .collect()
+    }
+}

@@ -8,6 +8,7 @@ mod error;
 mod pages;
 mod render;
 mod session;
+mod statistics_pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -120,6 +121,8 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(auth::account_page))
         .route("/account/password", post(auth::change_password))
         .route("/sources", get(pages::sources))
+        .route("/statistics", get(statistics_pages::page))
+        .route("/statistics.csv", get(statistics_pages::csv))
         .route("/taskings/{reference}", get(pages::tasking))
         .route("/taskings/{reference}/reports/{post}", get(pages::report))
         .route(

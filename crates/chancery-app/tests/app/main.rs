@@ -11,5 +11,6 @@ mod common;
 mod access;
 mod demo;
 mod evidence;
+mod statistics;
 mod users;
 mod workflow;

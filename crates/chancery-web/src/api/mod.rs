@@ -17,6 +17,7 @@ mod evidence;
 pub mod extract;
 mod me;
 mod reports;
+mod statistics;
 mod taskings;
 
 use axum::Json;
@@ -58,6 +59,7 @@ not see are the same 404.",
         (name = "reports", description = "Post reports: sections, lint and the clearance workflow."),
         (name = "evidence", description = "Sources with grades, incidents, engagements and policy measures."),
         (name = "me", description = "The authenticated user and their API tokens."),
+        (name = "statistics", description = "Official statistics: series, indicators (rates) with sources and caveats."),
     ),
     components(schemas(dto::ErrorEnvelope, dto::ErrorItem))
 )]
@@ -108,6 +110,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me::me))
         .routes(routes!(me::list_tokens, me::create_token))
         .routes(routes!(me::revoke_token))
+        .routes(routes!(statistics::explore))
+        .routes(routes!(statistics::explore_csv))
+        .routes(routes!(statistics::catalogue))
 }
 
 /// The OpenAPI 3.1 document of the API, as served at `/api/v1/openapi.json`.

@@ -1,4 +1,4 @@
-//! The authorization matrix (issue 3, item 5), for the UI routes: every route × each of the
+//! The authorization matrix (issue 3, item 5), for the UI routes and the statistics API: every route × each of the
 //! five roles × clearance U and C × own post and another post. Each cell states the status the
 //! design calls for; a 404 must be byte-identical to the 404 of a page that does not exist (so
 //! it carries no titles, counts or snippets), a 409 only states a rule the user broke on
@@ -34,6 +34,8 @@ const UNSTARTED: &str = "CANBERRA";
 const OTHER: &str = "DUBLIN";
 /// Words only in (C) paragraphs of the staged reports.
 const SECRET: &str = "QUINCUNX";
+/// The explorer query of the statistics routes: Canada against two other hosts, as rates.
+const STATS_QUERY: &str = "code=asylum_rate_per_100k&countries=CAN,NZL,DEU&from=2015&to=2024";
 /// The draft tasking (HQ only).
 const DRAFT_TASKING: &str = "CHN-2026-0002";
 
@@ -111,7 +113,7 @@ fn users_for(target: &str) -> Vec<User> {
     out
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Dashboard,
     Tasking,
@@ -122,6 +124,30 @@ enum Route {
     Save,
     Act(&'static str),
     Comment,
+    /// The statistics explorer page, its CSV, and the API's JSON, CSV and catalogue.
+    Statistics,
+    StatisticsCsv,
+    ApiStatistics,
+    ApiStatisticsCsv,
+    ApiCatalogue,
+    /// The explorer (page and API) with a bad parameter.
+    StatisticsBad,
+    ApiStatisticsBad,
+}
+
+impl Route {
+    fn statistics(self) -> bool {
+        matches!(
+            self,
+            Route::Statistics
+                | Route::StatisticsCsv
+                | Route::ApiStatistics
+                | Route::ApiStatisticsCsv
+                | Route::ApiCatalogue
+                | Route::StatisticsBad
+                | Route::ApiStatisticsBad
+        )
+    }
 }
 
 impl Route {
@@ -135,6 +161,7 @@ impl Route {
             Route::Act(_) | Route::Comment => "OTTAWA",
             // Post-independent pages: "own" is any staged post.
             Route::Dashboard | Route::Tasking | Route::Sources | Route::Account => "LONDON",
+            _ => "OTTAWA",
         }
     }
 
@@ -159,7 +186,8 @@ fn sees_report(u: &User, status: &str) -> bool {
 fn expected(route: Route, u: &User) -> StatusCode {
     use StatusCode as S;
     let own_staff = u.rel == Some(Rel::Own);
-    let on_tasking = !matches!(route, Route::Dashboard | Route::Sources | Route::Account);
+    let on_tasking =
+        !matches!(route, Route::Dashboard | Route::Sources | Route::Account) && !route.statistics();
     if on_tasking && u.clearance == U {
         return S::NOT_FOUND;
     }
@@ -173,6 +201,9 @@ fn expected(route: Route, u: &User) -> StatusCode {
     let visible = |post: &str| sees_report(u, status_of(post));
     match route {
         Route::Dashboard | Route::Tasking | Route::Sources | Route::Account => S::OK,
+        // Official statistics are public data: every signed-in role reads them.
+        Route::StatisticsBad | Route::ApiStatisticsBad => S::BAD_REQUEST,
+        r if r.statistics() => S::OK,
         Route::Report(_, status) => {
             if sees_report(u, status) {
                 S::OK
@@ -262,6 +293,22 @@ async fn request(c: &mut Client, route: Route, csrf: &str) -> Resp {
                 &[("csrf", csrf), ("body", "matrix comment")],
             )
             .await
+        }
+        Route::Statistics => c.get(&format!("/statistics?{STATS_QUERY}")).await,
+        Route::StatisticsCsv => c.get(&format!("/statistics.csv?{STATS_QUERY}")).await,
+        Route::ApiStatistics => c.get(&format!("/api/v1/statistics?{STATS_QUERY}")).await,
+        Route::ApiStatisticsCsv => {
+            c.get(&format!("/api/v1/statistics/csv?{STATS_QUERY}"))
+                .await
+        }
+        Route::ApiCatalogue => c.get("/api/v1/statistics/catalogue").await,
+        Route::StatisticsBad => {
+            c.get("/statistics?code=asylum_rate_per_100k&from=20x5")
+                .await
+        }
+        Route::ApiStatisticsBad => {
+            c.get("/api/v1/statistics?code=asylum_rate_per_100k&countries=CANADA")
+                .await
         }
     }
 }
@@ -403,6 +450,22 @@ fn check_cell(f: &Fixture, route: Route, u: &User, r: &Resp) -> Vec<String> {
     if let (Route::Tasking, StatusCode::OK) = (route, r.status) {
         problems.extend(check_completeness(u, r));
     }
+    // The explorer shows rates with their sources to everyone, and a bad parameter is named.
+    if route.statistics() && r.status == StatusCode::OK && route != Route::ApiCatalogue {
+        if !r.body.contains("421") || !r.body.contains("S10") {
+            problems.push("the explorer lost Canada's 2024 rate or its source".into());
+        }
+    }
+    if matches!(route, Route::StatisticsBad | Route::ApiStatisticsBad) {
+        let named = if route == Route::StatisticsBad {
+            "from"
+        } else {
+            "countries"
+        };
+        if !r.body.contains(&format!("parameter `{named}`")) {
+            problems.push(format!("the 400 does not name the parameter {named}"));
+        }
+    }
     problems
 }
 
@@ -464,6 +527,13 @@ async fn every_ui_route_for_every_role_clearance_and_post() {
         Route::Act("accept"),
         Route::Act("return"),
         Route::Comment,
+        Route::Statistics,
+        Route::StatisticsCsv,
+        Route::ApiStatistics,
+        Route::ApiStatisticsCsv,
+        Route::ApiCatalogue,
+        Route::StatisticsBad,
+        Route::ApiStatisticsBad,
     ];
     let mut table = Vec::new();
     let mut failures = Vec::new();
