@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Load benchmark (issue 3, item 7): Chancery's report page and dashboard, logged in, against the
 # same bytes served as static files by nginx (the ceiling). Needs Debian wrk and nginx.
-# Usage: bench/http.sh   (DURATION=10s CONNS=64 by default)
+# Usage: bench/http.sh   (DURATION=10s CONNS=64 by default; BIN=path/to/chancery measures another
+# build, e.g. one of an older commit, instead of building this tree)
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "nginx is missing: apt-get install nginx-light" >&2; exit 1; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-cargo build --release -q -p chancery-cli
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q -p chancery-cli
+  BIN=target/release/chancery
+fi
 WORK=$(mktemp -d /tmp/chancery-bench.XXXXXX)
-BIN=target/release/chancery
 DB="sqlite:$WORK/bench.db"
 $BIN --database "$DB" demo --no-serve > "$WORK/demo.txt"
 PW=$(awk '$1 == "hq.editor" { print $5 }' "$WORK/demo.txt")

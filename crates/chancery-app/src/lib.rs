@@ -5,6 +5,7 @@
 //! outcome together with its audit event through one store call (one transaction). The CLI and
 //! the web layer are thin shells over these methods, so the rules hold identically everywhere.
 
+pub mod cache;
 mod content;
 mod error;
 mod evidence;
@@ -13,6 +14,8 @@ mod reports;
 mod statistics;
 mod taskings;
 mod users;
+
+use std::sync::Arc;
 
 use chancery_domain::audit::{AuditRecord, ChainBreak, verify_chain};
 use chancery_domain::ids::Username;
@@ -28,11 +31,13 @@ pub use statistics::{SkipLine, StatsImportReport};
 pub use taskings::{CompletenessRow, TaskingView};
 pub use users::{hash_password, random_password};
 
-/// The application: a store plus the rules.
+/// The application: a store plus the rules, and caches of what is derived from immutable
+/// text (see [`cache`]); clones share the caches.
 #[derive(Debug, Clone)]
 pub struct App {
     /// The database.
     pub store: Store,
+    cache: Arc<cache::Caches>,
 }
 
 /// The acting user of a use case: a real account, or the system itself (content loading,
@@ -57,7 +62,10 @@ impl By<'_> {
 impl App {
     /// Wraps a store.
     pub fn new(store: Store) -> Self {
-        App { store }
+        App {
+            store,
+            cache: Arc::default(),
+        }
     }
 
     /// Resolves a username to an active account.

@@ -1,17 +1,20 @@
 //! Reports: start, edit sections, lint, workflow actions, and the clearance-filtered view.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::Arc;
 
 use chancery_domain::Classification;
 use chancery_domain::access::{Resource, may_see};
+use chancery_domain::audit::sha256_hex;
 use chancery_domain::ids::{PostCode, SectionKey, TaskingRef};
-use chancery_domain::lint::{Finding, LintInput, lint_report};
-use chancery_domain::markdown::{portions, with_explicit_markings};
+use chancery_domain::lint::{Finding, LintInput, SourceFacts, lint_report};
+use chancery_domain::markdown::{Portion, portions, with_explicit_markings};
 use chancery_domain::report::ReportStatus;
 use chancery_domain::tasking::TaskingStatus;
 use chancery_domain::user::Actor;
 use chancery_domain::workflow::{self, Action, ActionKind, ReportFacts};
-use chancery_store::{Frozen, ReportRow, TaskingRow, Transition};
+use chancery_store::{Frozen, ReportRow, SectionHead, SectionRow, TaskingRow, Transition};
 use serde::Serialize;
 use serde_json::json;
 
@@ -30,6 +33,9 @@ pub struct ReportView {
     pub status: ReportStatus,
     /// Version being drafted or last transmitted.
     pub version: i64,
+    /// The report's optimistic-concurrency counter, for forms that act on it as seen.
+    #[serde(skip)]
+    pub lock_version: i64,
     /// Highest marking among the paragraphs this user sees (the banner).
     pub banner: Classification,
     /// Sections in template order.
@@ -260,47 +266,66 @@ impl App {
         r: &ReportRow,
     ) -> AppResult<Vec<Finding>> {
         // One read of the text, so the findings and the markings describe the same revision.
-        let sections: BTreeMap<SectionKey, String> = self
-            .store
-            .sections(r.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.key, s.body))
-            .collect();
-        let markings: BTreeMap<&SectionKey, Vec<Classification>> = sections
+        let sections = self.store.sections(r.id).await?;
+        let evidence = self.evidence().await?;
+        Ok(self.visible_findings_of(actor, t, r, &sections, &evidence))
+    }
+
+    /// [`Self::findings_visible_to`] over sections already read.
+    fn visible_findings_of(
+        &self,
+        actor: &Actor,
+        t: &TaskingRow,
+        r: &ReportRow,
+        sections: &[SectionRow],
+        evidence: &Evidence,
+    ) -> Vec<Finding> {
+        let findings = self.lint_cached(t, sections, evidence);
+        let portions: Vec<(SectionKey, Arc<[Portion]>)> = sections
             .iter()
-            .map(|(key, body)| {
-                let marks = portions(body, t.spec.classification)
-                    .iter()
-                    .map(|p| p.marking)
-                    .collect();
-                (key, marks)
+            .map(|s| {
+                let p = self.section_portions(&s.body, &s.body_sha256, t.spec.classification);
+                (s.key.clone(), p)
             })
             .collect();
-        let visible = |marking: Classification| {
-            may_see(
-                actor,
-                &Resource::Paragraph {
-                    post: &r.post,
-                    status: r.status,
-                    marking,
-                },
-            )
-        };
-        let findings = self.lint_sections(t, &sections).await?;
-        Ok(findings
-            .into_iter()
-            .filter(|f| {
-                let Some(section) = &f.section else {
-                    return true;
-                };
-                let marks = markings.get(section).map_or(&[][..], Vec::as_slice);
-                match f.portion {
-                    Some(i) => marks.get(i).is_some_and(|m| visible(*m)),
-                    None => marks.iter().all(|m| visible(*m)),
-                }
-            })
-            .collect())
+        filter_findings(actor, r, &portions, &findings)
+    }
+
+    /// The findings `actor` may see on report `r`, from the current section heads alone when
+    /// the findings and the sections' portions are cached (the completeness table), else from
+    /// the text read again.
+    pub(crate) async fn visible_findings_from_heads(
+        &self,
+        actor: &Actor,
+        t: &TaskingRow,
+        r: &ReportRow,
+        heads: &[&SectionHead],
+        evidence: &Evidence,
+    ) -> AppResult<Vec<Finding>> {
+        let key = lint_key(
+            t,
+            heads.iter().map(|h| (&h.key, h.body_sha256.as_str())),
+            evidence,
+        );
+        let cached = self.cache.findings.get(&key).and_then(|findings| {
+            let portions: Option<Vec<(SectionKey, Arc<[Portion]>)>> = heads
+                .iter()
+                .map(|h| {
+                    self.cache
+                        .sections
+                        .get(&(h.body_sha256.clone(), t.spec.classification))
+                        .map(|p| (h.key.clone(), p))
+                })
+                .collect();
+            portions.map(|p| (findings, p))
+        });
+        Ok(match cached {
+            Some((findings, portions)) => filter_findings(actor, r, &portions, &findings),
+            None => {
+                let sections = self.store.sections(r.id).await?;
+                self.visible_findings_of(actor, t, r, &sections, evidence)
+            }
+        })
     }
 
     pub(crate) async fn findings_for(
@@ -308,39 +333,64 @@ impl App {
         t: &TaskingRow,
         r: &ReportRow,
     ) -> AppResult<Vec<Finding>> {
-        let sections: BTreeMap<SectionKey, String> = self
-            .store
-            .sections(r.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.key, s.body))
-            .collect();
-        self.lint_sections(t, &sections).await
+        let sections = self.store.sections(r.id).await?;
+        let evidence = self.evidence().await?;
+        Ok(self.lint_cached(t, &sections, &evidence).to_vec())
     }
 
-    /// Lints the given section texts of a report on `t`.
-    async fn lint_sections(
+    /// What the linter resolves citations against, read once per request.
+    pub(crate) async fn evidence(&self) -> AppResult<Evidence> {
+        let sources = self.store.source_facts().await?;
+        let incidents: HashSet<i64> = self.store.incident_ids().await?.into_iter().collect();
+        Ok(Evidence::new(sources, incidents))
+    }
+
+    /// A section body split into portions, parsed once per distinct text.
+    fn section_portions(
+        &self,
+        body: &str,
+        body_sha256: &str,
+        default: Classification,
+    ) -> Arc<[Portion]> {
+        let key = (body_sha256.to_string(), default);
+        if let Some(p) = self.cache.sections.get(&key) {
+            return p;
+        }
+        self.cache
+            .sections
+            .insert(key, portions(body, default).into())
+    }
+
+    /// Every lint finding on the given current sections of a report on `t` (not filtered for
+    /// any viewer), computed once per distinct input.
+    fn lint_cached(
         &self,
         t: &TaskingRow,
-        sections: &BTreeMap<SectionKey, String>,
-    ) -> AppResult<Vec<Finding>> {
-        let sources = self.store.source_facts().await?;
-        let incidents: HashSet<i64> = self
-            .store
-            .incidents()
-            .await?
-            .into_iter()
-            .map(|i| i.id)
+        sections: &[SectionRow],
+        evidence: &Evidence,
+    ) -> Arc<[Finding]> {
+        let key = lint_key(
+            t,
+            sections.iter().map(|s| (&s.key, s.body_sha256.as_str())),
+            evidence,
+        );
+        if let Some(f) = self.cache.findings.get(&key) {
+            return f;
+        }
+        let bodies: BTreeMap<SectionKey, String> = sections
+            .iter()
+            .map(|s| (s.key.clone(), s.body.clone()))
             .collect();
         let tps: Vec<_> = t.spec.talking_points.iter().map(|tp| tp.id).collect();
-        Ok(lint_report(&LintInput {
+        let findings = lint_report(&LintInput {
             template: &t.spec.sections,
-            sections,
+            sections: &bodies,
             default_marking: t.spec.classification,
-            sources: &sources,
-            incidents: &incidents,
+            sources: &evidence.sources,
+            incidents: &evidence.incidents,
             talking_points: &tps,
-        }))
+        });
+        self.cache.findings.insert(key, findings.into())
     }
 
     /// Takes a workflow action on a report. Transmission freezes the current version (content,
@@ -474,20 +524,24 @@ impl App {
         post: &PostCode,
     ) -> AppResult<ReportView> {
         let (t, r) = self.visible_report(actor, tasking, post).await?;
-        let mut rows: BTreeMap<SectionKey, chancery_store::SectionRow> = self
-            .store
-            .sections(r.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.key.clone(), s))
+        let rows = self.store.sections(r.id).await?;
+        let by_key: HashMap<&SectionKey, (&SectionRow, Arc<[Portion]>)> = rows
+            .iter()
+            .map(|row| {
+                let p = self.section_portions(&row.body, &row.body_sha256, t.spec.classification);
+                (&row.key, (row, p))
+            })
             .collect();
         let mut banner = Classification::Unclassified;
         let mut sections = Vec::new();
         for s in &t.spec.sections {
-            let row = rows.remove(&s.key);
-            let body = row.as_ref().map(|r| r.body.as_str()).unwrap_or("");
-            let portions = portions(body, t.spec.classification)
-                .into_iter()
+            let row = by_key.get(&s.key);
+            // Clearance is decided here, per viewer and per paragraph, on every view: only the
+            // parsing is cached.
+            let portions = row
+                .map(|(_, p)| &p[..])
+                .unwrap_or_default()
+                .iter()
                 .map(|p| {
                     let visible = may_see(
                         actor,
@@ -502,7 +556,7 @@ impl App {
                         PortionView {
                             marking: p.marking,
                             withheld: false,
-                            markdown: p.markdown,
+                            markdown: p.markdown.clone(),
                         }
                     } else {
                         PortionView {
@@ -516,8 +570,8 @@ impl App {
             sections.push(SectionView {
                 key: s.key.clone(),
                 title: s.title.clone(),
-                revision: row.as_ref().map_or(0, |r| r.revision),
-                author: row.map(|r| r.author),
+                revision: row.map_or(0, |(r, _)| r.revision),
+                author: row.map(|(r, _)| r.author.clone()),
                 portions,
             });
         }
@@ -529,7 +583,8 @@ impl App {
         let findings = if any_withheld {
             Vec::new()
         } else {
-            self.findings_for(&t, &r).await?
+            let evidence = self.evidence().await?;
+            self.lint_cached(&t, &rows, &evidence).to_vec()
         };
         let drafters = self.store.drafters(r.id, r.version_no).await?;
         let facts = ReportFacts {
@@ -540,7 +595,7 @@ impl App {
         };
         let versions = self
             .store
-            .versions(r.id)
+            .version_summaries(r.id)
             .await?
             .into_iter()
             .map(|v| VersionInfo {
@@ -570,6 +625,7 @@ impl App {
             post: post.clone(),
             status: r.status,
             version: r.version_no,
+            lock_version: r.lock_version,
             banner,
             actions: workflow::available_actions(&facts, actor),
             sections,
@@ -590,6 +646,94 @@ pub fn may_comment(actor: &Actor, post: &PostCode) -> bool {
         Role::PostDrafter | Role::PostApprover => actor.is_at(post),
         Role::Reader | Role::Admin => false,
     }
+}
+
+/// The evidence the linter resolves citations against, with a digest that names it in cache
+/// keys: a regraded or new source, or a new incident, changes the digest.
+#[derive(Debug)]
+pub(crate) struct Evidence {
+    sources: HashMap<i64, SourceFacts>,
+    incidents: HashSet<i64>,
+    digest: String,
+}
+
+impl Evidence {
+    fn new(sources: HashMap<i64, SourceFacts>, incidents: HashSet<i64>) -> Self {
+        let mut ids: Vec<(&i64, &SourceFacts)> = sources.iter().collect();
+        ids.sort_unstable_by_key(|(id, _)| **id);
+        let mut text = String::with_capacity(ids.len() * 16 + incidents.len() * 8);
+        for (id, f) in ids {
+            let _ = write!(text, "S{id}<{}:{};", f.root, f.grade);
+        }
+        let mut inc: Vec<&i64> = incidents.iter().collect();
+        inc.sort_unstable();
+        for i in inc {
+            let _ = write!(text, "I{i};");
+        }
+        let digest = sha256_hex(text.as_bytes());
+        Evidence {
+            sources,
+            incidents,
+            digest,
+        }
+    }
+}
+
+/// The cache key of a report's lint findings: a digest of every input of the linter (the
+/// tasking spec by its hash, which fixes template, talking points and default marking; each
+/// current section by the hash of its text; the evidence facts).
+fn lint_key<'a>(
+    t: &TaskingRow,
+    sections: impl Iterator<Item = (&'a SectionKey, &'a str)>,
+    evidence: &Evidence,
+) -> String {
+    let mut text = format!(
+        "{}|{}|{}",
+        t.spec_sha256,
+        t.spec.classification.code(),
+        evidence.digest
+    );
+    for (key, sha) in sections {
+        let _ = write!(text, "|{key}={sha}");
+    }
+    sha256_hex(text.as_bytes())
+}
+
+/// The findings `actor` may see, given each section's portions: a finding about a portion the
+/// actor may not see, or about a whole section holding one, is left out.
+fn filter_findings(
+    actor: &Actor,
+    r: &ReportRow,
+    portions: &[(SectionKey, Arc<[Portion]>)],
+    findings: &[Finding],
+) -> Vec<Finding> {
+    let visible = |marking: Classification| {
+        may_see(
+            actor,
+            &Resource::Paragraph {
+                post: &r.post,
+                status: r.status,
+                marking,
+            },
+        )
+    };
+    findings
+        .iter()
+        .filter(|f| {
+            let Some(section) = &f.section else {
+                return true;
+            };
+            let marks = portions
+                .iter()
+                .find(|(k, _)| k == section)
+                .map_or(&[][..], |(_, p)| &p[..]);
+            match f.portion {
+                Some(i) => marks.get(i).is_some_and(|p| visible(p.marking)),
+                None => marks.iter().all(|p| visible(p.marking)),
+            }
+        })
+        .cloned()
+        .collect()
 }
 
 /// The audit object id of a report.

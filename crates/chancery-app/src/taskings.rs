@@ -4,10 +4,11 @@ use chancery_domain::access::{Resource, may_see};
 use chancery_domain::ids::{PostCode, TaskingRef};
 use chancery_domain::tasking::{TaskingSpec, TaskingStatus};
 use chancery_domain::user::{Actor, Role};
-use chancery_store::{StoreError, TaskingImport, TaskingRow};
+use chancery_store::{ReportRow, SectionHead, StoreError, TaskingImport, TaskingRow};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::reports::Evidence;
 use crate::{App, AppError, AppResult, By, audit, reject_personal_data};
 
 /// A tasking as shown to one user, with the completeness table.
@@ -150,9 +151,11 @@ impl App {
     /// Taskings the user may see.
     pub async fn list_taskings(&self, actor: &Actor) -> AppResult<Vec<TaskingView>> {
         let mut out = Vec::new();
+        // The evidence facts are read once for all taskings, and only if some lint is shown.
+        let mut evidence = None;
         for row in self.store.taskings().await? {
             if may_see(actor, &tasking_resource(&row)) {
-                out.push(self.tasking_view(actor, row).await?);
+                out.push(self.tasking_view(actor, row, &mut evidence).await?);
             }
         }
         Ok(out)
@@ -165,16 +168,41 @@ impl App {
         reference: &TaskingRef,
     ) -> AppResult<TaskingView> {
         let row = self.visible_tasking(actor, reference).await?;
-        self.tasking_view(actor, row).await
+        self.tasking_view(actor, row, &mut None).await
     }
 
-    async fn tasking_view(&self, actor: &Actor, row: TaskingRow) -> AppResult<TaskingView> {
+    /// The completeness table of one tasking: three queries for all its reports (reports,
+    /// transmission times, current section heads); lint findings come from the cache when the
+    /// text has not changed.
+    async fn tasking_view(
+        &self,
+        actor: &Actor,
+        row: TaskingRow,
+        evidence: &mut Option<Evidence>,
+    ) -> AppResult<TaskingView> {
         let reports = self.store.reports_for(&row.spec.reference).await?;
         let today = chancery_store::now()
             .get(..10)
             .unwrap_or_default()
             .to_string();
         let due = chancery_domain::dates::format(row.spec.due);
+        let followed = |report: &ReportRow| {
+            may_see(
+                actor,
+                &Resource::Report {
+                    post: &report.post,
+                    status: report.status,
+                },
+            ) || may_see(actor, &Resource::ReportProgress { post: &report.post })
+        };
+        let (times, heads) = if reports.iter().any(followed) {
+            (
+                self.store.transmission_times(&row.spec.reference).await?,
+                self.store.section_heads(&row.spec.reference).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let mut completeness = Vec::new();
         for post in &row.spec.addressees {
             let report = reports.iter().find(|r| &r.post == post);
@@ -192,23 +220,13 @@ impl App {
                 lint_codes: Vec::new(),
             };
             if let Some(report) = report {
-                let full = may_see(
-                    actor,
-                    &Resource::Report {
-                        post,
-                        status: report.status,
-                    },
-                );
-                let progress = may_see(actor, &Resource::ReportProgress { post });
-                if full || progress {
+                if followed(report) {
                     line.status = report.status.code().into();
                     line.version = Some(report.version_no);
-                    let versions = self.store.versions(report.id).await?;
                     // Timeliness is judged on the first transmission.
-                    if let Some(first) = versions.first() {
-                        line.transmitted_at = versions.last().map(|v| v.transmitted_at.clone());
-                        let on_time =
-                            first.transmitted_at.get(..10).unwrap_or_default() <= due.as_str();
+                    if let Some(t) = times.iter().find(|t| t.report_id == report.id) {
+                        line.transmitted_at = Some(t.last_at.clone());
+                        let on_time = t.first_at.get(..10).unwrap_or_default() <= due.as_str();
                         line.timeliness = if on_time {
                             "on_time".into()
                         } else {
@@ -216,7 +234,15 @@ impl App {
                         };
                     }
                     // Counts and codes only: no finding text, which quotes paragraphs.
-                    let findings = self.findings_visible_to(actor, &row, report).await?;
+                    let evidence = match evidence {
+                        Some(e) => e,
+                        None => evidence.insert(self.evidence().await?),
+                    };
+                    let mine: Vec<&SectionHead> =
+                        heads.iter().filter(|h| h.report_id == report.id).collect();
+                    let findings = self
+                        .visible_findings_from_heads(actor, &row, report, &mine, evidence)
+                        .await?;
                     line.lint_findings = Some(findings.len());
                     let mut codes: Vec<String> =
                         findings.iter().map(|f| f.code.code().to_string()).collect();

@@ -278,13 +278,29 @@ impl Store {
         )
     }
 
-    /// Grade and independence root of every source, for the linter.
+    /// Grade and independence root of every source, for the linter (one narrow query: only
+    /// the columns the linter reads).
     pub async fn source_facts(&self) -> Result<HashMap<i64, SourceFacts>, StoreError> {
-        let sources = self.sources().await?;
-        let parent: HashMap<i64, Option<i64>> = sources
-            .iter()
-            .map(|s| (s.id, s.spec.derived_from))
-            .collect();
+        let rows = sqlx::query(
+            "SELECT id, derived_from, reliability, credibility FROM sources ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut parent: HashMap<i64, Option<i64>> = HashMap::with_capacity(rows.len());
+        let mut grades: Vec<(i64, Grade)> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            parent.insert(id, r.try_get("derived_from")?);
+            grades.push((
+                id,
+                Grade {
+                    reliability: Reliability::parse(&r.try_get::<String, _>("reliability")?)
+                        .map_err(corrupt)?,
+                    credibility: Credibility::parse(&r.try_get::<String, _>("credibility")?)
+                        .map_err(corrupt)?,
+                },
+            ));
+        }
         let root = |mut id: i64| {
             // derived_from always points at an older source (checked on insert), so the chain
             // ends; the step bound guards against hand-edited cycles.
@@ -296,18 +312,25 @@ impl Store {
             }
             id
         };
-        Ok(sources
-            .iter()
-            .map(|s| {
+        Ok(grades
+            .into_iter()
+            .map(|(id, grade)| {
                 (
-                    s.id,
+                    id,
                     SourceFacts {
-                        grade: s.grade,
-                        root: root(s.id),
+                        grade,
+                        root: root(id),
                     },
                 )
             })
             .collect())
+    }
+
+    /// The ids of all incidents (what the linter needs to resolve `[@INC3]`).
+    pub async fn incident_ids(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM incidents ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Records an incident (its post, category and sources must exist). Returns the id.

@@ -25,7 +25,10 @@ pub use error::StoreError;
 pub use evidence::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
 pub use people::UserRow;
 pub use portable::{APPEND_ONLY, EPHEMERAL, ImportSummary, TABLES};
-pub use reports::{CommentRow, Frozen, ReportRow, SectionRow, Transition, VersionRow};
+pub use reports::{
+    CommentRow, Frozen, ReportRow, SectionHead, SectionRow, Transition, TransmissionTimes,
+    VersionRow, VersionSummary,
+};
 pub use stats::{
     CatalogueRow, CurrentObservation, NewVintage, ObservationRow, StoredImport, VintageRow,
 };

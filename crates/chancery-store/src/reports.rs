@@ -38,6 +38,8 @@ pub struct SectionRow {
     pub key: SectionKey,
     /// Markdown.
     pub body: String,
+    /// SHA-256 of `body` (revisions are immutable, so this names the text for caches).
+    pub body_sha256: String,
     /// Revision number within the report (from 1).
     pub revision: i64,
     /// Version the revision belongs to.
@@ -65,6 +67,46 @@ pub struct VersionRow {
     pub transmitted_by: String,
     /// When.
     pub transmitted_at: String,
+}
+
+/// A transmitted version as listed: what a report page shows, without the frozen content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionSummary {
+    /// Version number.
+    pub version_no: i64,
+    /// SHA-256 of the frozen content.
+    pub content_sha256: String,
+    /// The approver's written override reason, if findings were overridden.
+    pub lint_override: Option<String>,
+    /// Who transmitted.
+    pub transmitted_by: String,
+    /// When.
+    pub transmitted_at: String,
+}
+
+/// Which revision of a section is current, without its text (the text is immutable per
+/// revision, so `body_sha256` names it for caches).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionHead {
+    /// The report.
+    pub report_id: i64,
+    /// Template key.
+    pub key: SectionKey,
+    /// Current revision.
+    pub revision: i64,
+    /// SHA-256 of the current text.
+    pub body_sha256: String,
+}
+
+/// When a report was first and last transmitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransmissionTimes {
+    /// The report.
+    pub report_id: i64,
+    /// The first transmission (timeliness is judged on it).
+    pub first_at: String,
+    /// The latest transmission.
+    pub last_at: String,
 }
 
 /// A comment on a report or one of its sections.
@@ -199,7 +241,7 @@ impl Store {
     /// The current text of each section that has been written.
     pub async fn sections(&self, report_id: i64) -> Result<Vec<SectionRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT s.section_key, s.body, s.revision, s.version_no, s.author, s.created_at
+            "SELECT s.section_key, s.body, s.body_sha256, s.revision, s.version_no, s.author, s.created_at
              FROM section_revisions s
              WHERE s.report_id = $1 AND s.revision = (
                  SELECT MAX(t.revision) FROM section_revisions t
@@ -215,10 +257,67 @@ impl Store {
                     key: SectionKey::parse(&r.try_get::<String, _>("section_key")?)
                         .map_err(StoreError::corrupt)?,
                     body: r.try_get("body")?,
+                    body_sha256: r.try_get("body_sha256")?,
                     revision: r.try_get("revision")?,
                     version_no: r.try_get("version_no")?,
                     author: r.try_get("author")?,
                     saved_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The current revision of every written section of every report of `tasking`, without
+    /// the text: one query for a whole completeness table.
+    pub async fn section_heads(
+        &self,
+        tasking: &TaskingRef,
+    ) -> Result<Vec<SectionHead>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.report_id, s.section_key, s.revision, s.body_sha256
+             FROM section_revisions s JOIN reports r ON r.id = s.report_id
+             WHERE r.tasking_ref = $1 AND s.revision = (
+                 SELECT MAX(t.revision) FROM section_revisions t
+                 WHERE t.report_id = s.report_id AND t.section_key = s.section_key)
+             ORDER BY s.report_id, s.section_key",
+        )
+        .bind(tasking.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SectionHead {
+                    report_id: r.try_get("report_id")?,
+                    key: SectionKey::parse(&r.try_get::<String, _>("section_key")?)
+                        .map_err(StoreError::corrupt)?,
+                    revision: r.try_get("revision")?,
+                    body_sha256: r.try_get("body_sha256")?,
+                })
+            })
+            .collect()
+    }
+
+    /// First and last transmission of every transmitted report of `tasking` (one aggregate
+    /// query for a completeness table).
+    pub async fn transmission_times(
+        &self,
+        tasking: &TaskingRef,
+    ) -> Result<Vec<TransmissionTimes>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT v.report_id, MIN(v.transmitted_at) AS first_at, MAX(v.transmitted_at) AS last_at
+             FROM report_versions v JOIN reports r ON r.id = v.report_id
+             WHERE r.tasking_ref = $1
+             GROUP BY v.report_id",
+        )
+        .bind(tasking.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TransmissionTimes {
+                    report_id: r.try_get("report_id")?,
+                    first_at: r.try_get("first_at")?,
+                    last_at: r.try_get("last_at")?,
                 })
             })
             .collect()
@@ -387,6 +486,31 @@ impl Store {
                     content_json: r.try_get("content_json")?,
                     content_sha256: r.try_get("content_sha256")?,
                     findings_json: r.try_get("findings_json")?,
+                    lint_override: r.try_get("lint_override")?,
+                    transmitted_by: r.try_get("transmitted_by")?,
+                    transmitted_at: r.try_get("transmitted_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Transmitted versions, oldest first, without their frozen content (for listing).
+    pub async fn version_summaries(
+        &self,
+        report_id: i64,
+    ) -> Result<Vec<VersionSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version_no, content_sha256, lint_override, transmitted_by, transmitted_at
+             FROM report_versions WHERE report_id = $1 ORDER BY version_no",
+        )
+        .bind(report_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(VersionSummary {
+                    version_no: r.try_get("version_no")?,
+                    content_sha256: r.try_get("content_sha256")?,
                     lint_override: r.try_get("lint_override")?,
                     transmitted_by: r.try_get("transmitted_by")?,
                     transmitted_at: r.try_get("transmitted_at")?,

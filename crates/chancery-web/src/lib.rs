@@ -69,6 +69,8 @@ pub struct AppState {
     /// A real argon2 hash of a random password, verified against when a username does not
     /// exist, so a login takes the same time whether or not the account exists.
     pub(crate) dummy_hash: Arc<String>,
+    /// Rendered Markdown by its source text (see [`render::HtmlCache`]).
+    pub(crate) html: Arc<render::HtmlCache>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             app,
             config: Arc::new(config),
             dummy_hash: Arc::new(dummy_hash),
+            html: Arc::new(render::HtmlCache::new(16 * 1024)),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Server-rendered pages: one askama struct per page, next to its handler.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -16,7 +17,7 @@ use tower_sessions::Session;
 use crate::AppState;
 use crate::auth::{CurrentUser, check_csrf};
 use crate::error::{Form, WebError};
-use crate::render::markdown;
+use crate::render::{markdown, markdown_cached};
 
 /// The signed-in user as the page header shows them.
 #[derive(Debug, Clone)]
@@ -183,7 +184,7 @@ struct SectionLine {
     required: bool,
     min_citations: u32,
     confidence_required: bool,
-    guidance_html: String,
+    guidance_html: Arc<str>,
 }
 
 struct CompletenessLine {
@@ -210,7 +211,7 @@ struct TaskingPage {
     due: String,
     issued: Option<String>,
     tags: String,
-    body_html: String,
+    body_html: Arc<str>,
     sections: Vec<SectionLine>,
     talking_points: Vec<(String, String)>,
     rows: Vec<CompletenessLine>,
@@ -261,7 +262,7 @@ pub async fn tasking(
         due: chancery_domain::dates::format(t.due),
         issued: v.issued_at.clone(),
         tags: t.tags.join(" "),
-        body_html: markdown(&t.body),
+        body_html: markdown_cached(&state.html, &t.body),
         sections: t
             .sections
             .iter()
@@ -271,7 +272,7 @@ pub async fn tasking(
                 required: s.required,
                 min_citations: s.min_citations,
                 confidence_required: s.confidence_required,
-                guidance_html: markdown(&s.guidance),
+                guidance_html: markdown_cached(&state.html, &s.guidance),
             })
             .collect(),
         talking_points: t
@@ -286,7 +287,7 @@ pub async fn tasking(
 struct PortionLine {
     marking: String,
     withheld: bool,
-    html: String,
+    html: Arc<str>,
 }
 
 struct SectionBlock {
@@ -340,19 +341,21 @@ async fn report_page(
     pending: Option<Pending>,
 ) -> Result<Response, WebError> {
     let v = state.app.show_report(&me.actor, tasking, post).await?;
-    let row = state
-        .app
-        .store
-        .report(tasking, post)
-        .await?
-        .ok_or(WebError::NotFound)?;
     let editable = chancery_domain::workflow::may_edit(v.status, post, &me.actor).is_ok();
-    // Editors see the stored Markdown (they may see all of a section they can edit).
+    // Editors see the stored Markdown of the sections they may see all of (a section holding a
+    // paragraph withheld from them is neither shown raw nor editable by them).
     let raw: HashMap<String, String> = if editable {
+        let report_id = state
+            .app
+            .store
+            .report(tasking, post)
+            .await?
+            .ok_or(WebError::NotFound)?
+            .id;
         state
             .app
             .store
-            .sections(row.id)
+            .sections(report_id)
             .await?
             .into_iter()
             .map(|s| (s.key.to_string(), s.body))
@@ -365,6 +368,7 @@ async fn report_page(
         .iter()
         .map(|s| {
             let pend = pending.as_ref().filter(|p| p.section == s.key);
+            let all_visible = s.portions.iter().all(|p| !p.withheld);
             SectionBlock {
                 key: s.key.to_string(),
                 title: s.title.clone(),
@@ -376,15 +380,15 @@ async fn report_page(
                         marking: p.marking.code().into(),
                         withheld: p.withheld,
                         html: if p.withheld {
-                            format!("[paragraph withheld: {}]", p.marking)
+                            format!("[paragraph withheld: {}]", p.marking).into()
                         } else {
-                            markdown(strip_mark(&p.markdown))
+                            markdown_cached(&state.html, strip_mark(&p.markdown))
                         },
                     })
                     .collect(),
                 draft: pend
                     .map(|p| p.body.clone())
-                    .or_else(|| raw.get(s.key.as_str()).cloned())
+                    .or_else(|| raw.get(s.key.as_str()).filter(|_| all_visible).cloned())
                     .unwrap_or_default(),
                 preview: pend.filter(|p| p.preview).map(|p| markdown(&p.body)),
                 open: pend.is_some(),
@@ -401,7 +405,7 @@ async fn report_page(
         subject: v.subject.clone(),
         status: v.status.code().into(),
         version: v.version,
-        lock: row.lock_version,
+        lock: v.lock_version,
         notice,
         problem,
         findings_withheld: v.findings_withheld,

@@ -1,7 +1,24 @@
 //! User Markdown to safe HTML: pulldown-cmark renders, ammonia sanitises. Citations `[@S12]`
 //! become links into the evidence locker.
 
+use std::sync::Arc;
+
+use chancery_app::cache::BoundedCache;
 use pulldown_cmark::{BrokenLink, CowStr, Options, Parser, html};
+
+/// Rendered, sanitised HTML by the exact Markdown it came from. The key is the whole input, so
+/// an entry is never stale and any number of servers may keep their own; clearance filtering
+/// happens before a paragraph is looked up, so the cache only ever holds text some viewer was
+/// entitled to, and serves it only for the same text.
+pub type HtmlCache = BoundedCache<String, Arc<str>>;
+
+/// [`markdown`], through `cache`.
+pub fn markdown_cached(cache: &HtmlCache, md: &str) -> Arc<str> {
+    if let Some(html) = cache.get(md) {
+        return html;
+    }
+    cache.insert(md.to_string(), markdown(md).into())
+}
 
 /// Renders Markdown written by users to HTML that is safe to embed in a page.
 pub fn markdown(md: &str) -> String {
