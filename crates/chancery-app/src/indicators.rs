@@ -359,6 +359,30 @@ impl App {
                     sources: v.source_urls().into_iter().map(str::to_string).collect(),
                 });
             }
+            // A country whose numerator exists in other periods but not in one where the
+            // denominator does is named too, so a missing row is never silent.
+            let numerator_keys: BTreeSet<(&str, &str)> = points
+                .iter()
+                .filter(|p| p.series == def.numerator)
+                .map(|p| (p.country.as_str(), p.period.as_str()))
+                .collect();
+            let numerator_countries: BTreeSet<&str> =
+                numerator_keys.iter().map(|(c, _)| *c).collect();
+            let missing_numerators: Vec<String> = points
+                .iter()
+                .filter(|p| {
+                    p.series == def.denominator
+                        && in_range(&p.period)
+                        && numerator_countries.contains(p.country.as_str())
+                        && !numerator_keys.contains(&(p.country.as_str(), p.period.as_str()))
+                })
+                .map(|p| {
+                    format!(
+                        "{} {}: no {} observation for this period ({} has one)",
+                        p.country, p.period, def.numerator, def.denominator
+                    )
+                })
+                .collect();
             let mut caveats = def.caveats.clone();
             for s in [&def.numerator, &def.denominator] {
                 if let Some(series) = catalogue.series(s) {
@@ -401,6 +425,7 @@ impl App {
                         } => in_range(numerator_period),
                     })
                     .map(ToString::to_string)
+                    .chain(missing_numerators)
                     .collect(),
                 sources: Vec::new(),
                 caveats,

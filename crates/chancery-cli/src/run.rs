@@ -53,6 +53,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 for (r, new) in &summary.taskings {
                     say!("{r}: {}", if *new { "imported" } else { "unchanged" });
                 }
+                say!(
+                    "indicator catalogue: {} series, {} indicators ({})",
+                    summary.series,
+                    summary.indicators,
+                    if summary.catalogue_changed {
+                        "loaded"
+                    } else {
+                        "unchanged"
+                    }
+                );
             })?;
         }
         Command::User(cmd) => user(&cli.database, cli.as_user.as_deref(), cmd, out).await?,

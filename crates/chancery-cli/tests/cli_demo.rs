@@ -322,7 +322,7 @@ fn loading_content_again_changes_no_tasking() {
         let out = db.ok(&["content", "--content", dir]);
         assert_eq!(
             out.stdout,
-            "CHN-2026-0001: unchanged\nCHN-2026-0002: unchanged\n"
+            "CHN-2026-0001: unchanged\nCHN-2026-0002: unchanged\nindicator catalogue: 56 series, 11 indicators (unchanged)\n"
         );
     }
     let after = db.snapshot();
@@ -332,6 +332,7 @@ fn loading_content_again_changes_no_tasking() {
         "posts",
         "vocab_terms",
         "users",
+        "indicator_catalogues",
     ] {
         assert_eq!(
             before.tables[table], after.tables[table],

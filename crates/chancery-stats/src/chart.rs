@@ -187,17 +187,30 @@ struct Frame {
     hi: f64,
 }
 
+/// The texts around a chart.
+struct Labels<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    source: &'a str,
+    /// The accessible description (`<desc>`).
+    description: &'a str,
+}
+
 impl Frame {
     fn new(
-        title: &str,
-        x_label: &str,
-        y_label: &str,
-        source: &str,
+        labels: &Labels<'_>,
         plot_width: f64,
         values: impl Iterator<Item = f64>,
         decimals: u8,
-        description: &str,
     ) -> Frame {
+        let Labels {
+            title,
+            x_label,
+            y_label,
+            source,
+            description,
+        } = *labels;
         let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         for v in values.filter(|v| v.is_finite()) {
             min = min.min(v);
@@ -313,17 +326,20 @@ impl LineChart {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let labels = Labels {
+            title: &self.title,
+            x_label: &self.x_label,
+            y_label: &self.y_label,
+            source: &self.source,
+            description: &description,
+        };
         let mut frame = Frame::new(
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            &self.source,
+            &labels,
             plot_width,
             self.series
                 .iter()
                 .flat_map(|s| s.points.iter().map(|(_, v)| *v)),
             self.decimals,
-            &description,
         );
         let x = |i: usize| {
             if periods.len() <= 1 {
@@ -413,15 +429,18 @@ impl BarChart {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let labels = Labels {
+            title: &self.title,
+            x_label: &self.x_label,
+            y_label: &self.y_label,
+            source: &self.source,
+            description: &description,
+        };
         let mut frame = Frame::new(
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            &self.source,
+            &labels,
             plot_width,
             self.bars.iter().map(|(_, v)| *v),
             self.decimals,
-            &description,
         );
         let n = self.bars.len().max(1) as f64;
         let slot = frame.plot_width / n;

@@ -13,4 +13,5 @@ mod flow;
 mod headers;
 mod login;
 mod matrix;
+mod statistics;
 mod two_servers;
