@@ -982,6 +982,87 @@ async fn hq_imports_and_issues_and_posts_record_evidence(backend: Backend) {
     );
 }
 
+/// Optimistic concurrency under real concurrent requests (issue 7, item 4): two clients save
+/// the same section from the same revision at once, then two approvers clear the report at
+/// once. Each time exactly one wins; the other gets a 409 `conflict` and nothing of it is
+/// written.
+async fn racing_saves_and_actions_exactly_one_wins(backend: Backend) {
+    let t = TestApp::new(backend).await;
+    let (one, two) = (
+        t.token("london.drafter").await,
+        t.token("london.drafter").await,
+    );
+    let url = report_url("LONDON");
+    let path = format!("{url}/sections/summary");
+    let winners = |a: &api_support::Resp, b: &api_support::Resp| {
+        let ok = [a, b].iter().filter(|r| r.status == StatusCode::OK).count();
+        assert_eq!(ok, 1, "exactly one wins: {} / {}", a.text(), b.text());
+        let loser = if a.status == StatusCode::OK { b } else { a };
+        loser.error(StatusCode::CONFLICT, "conflict");
+        a.status == StatusCode::OK
+    };
+    for round in 0..3 {
+        let report = t.get(&url, &one).await;
+        let (_, revision) = section_revisions(&report.json)
+            .into_iter()
+            .find(|(k, _)| k == "summary")
+            .unwrap();
+        let texts = [
+            format!("(U) Editor one writes this in round {round} [@S1]."),
+            format!("(U) Editor two writes that in round {round} [@S2]."),
+        ];
+        let before = t.audit_count().await;
+        let (a, b) = tokio::join!(
+            t.call(
+                Method::PUT,
+                &path,
+                &one,
+                Some(json!({"body": texts[0], "revision": revision}))
+            ),
+            t.call(
+                Method::PUT,
+                &path,
+                &two,
+                Some(json!({"body": texts[1], "revision": revision}))
+            ),
+        );
+        let winner = if winners(&a, &b) {
+            &texts[0]
+        } else {
+            &texts[1]
+        };
+        assert_eq!(t.audit_count().await, before + 1, "round {round}");
+        let report = t.get(&url, &one).await;
+        let summary = report.json["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == "summary")
+            .unwrap()
+            .clone();
+        assert_eq!(summary["revision"].as_i64().unwrap(), revision + 1);
+        assert_eq!(summary["paragraphs"][0]["markdown"], winner.as_str());
+    }
+
+    let submitted = t
+        .call(Method::POST, &format!("{url}/actions/submit"), &one, None)
+        .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text());
+    let (first, second) = (
+        t.token("london.approver").await,
+        t.token("london.approver").await,
+    );
+    let clear = format!("{url}/actions/clear");
+    let before = t.audit_count().await;
+    let (a, b) = tokio::join!(
+        t.call(Method::POST, &clear, &first, None),
+        t.call(Method::POST, &clear, &second, None),
+    );
+    winners(&a, &b);
+    assert_eq!(t.audit_count().await, before + 1);
+    assert_eq!(t.get(&url, &first).await.json["status"], "cleared");
+}
+
 chancery_testkit::on_every_backend!(
     token_auth_and_revocation,
     sessions_need_the_csrf_header_on_changes_and_tokens_do_not,
@@ -990,4 +1071,5 @@ chancery_testkit::on_every_backend!(
     bad_input_is_a_400_naming_the_field,
     lists_are_paginated_with_a_hard_cap,
     hq_imports_and_issues_and_posts_record_evidence,
+    racing_saves_and_actions_exactly_one_wins,
 );

@@ -7,6 +7,7 @@
 mod common;
 
 mod bad_input;
+mod concurrency;
 mod csrf;
 mod flow;
 mod headers;
