@@ -14,7 +14,9 @@ use chancery_domain::report::ReportStatus;
 use chancery_domain::tasking::TaskingStatus;
 use chancery_domain::user::Actor;
 use chancery_domain::workflow::{self, Action, ActionKind, ReportFacts};
-use chancery_store::{Frozen, ReportRow, SectionHead, SectionRow, TaskingRow, Transition};
+use chancery_store::{
+    Frozen, ReportRow, SectionHead, SectionRow, StoreError, TaskingRow, Transition,
+};
 use serde::Serialize;
 use serde_json::json;
 
@@ -402,7 +404,29 @@ impl App {
         post: &PostCode,
         action: &Action,
     ) -> AppResult<ReportRow> {
+        self.act_on_seen(actor, tasking, post, action, None).await
+    }
+
+    /// [`App::act`] on the report as the actor last saw it: `seen_lock` is the report's
+    /// `lock_version` then (a form carries it). If the report changed since, the action is a
+    /// conflict; the check and the transition are one atomic step, so of two people acting on
+    /// the same page at once exactly one succeeds.
+    pub async fn act_on_seen(
+        &self,
+        actor: &Actor,
+        tasking: &TaskingRef,
+        post: &PostCode,
+        action: &Action,
+        seen_lock: Option<i64>,
+    ) -> AppResult<ReportRow> {
         let (t, report) = self.visible_report(actor, tasking, post).await?;
+        // The store applies the transition only while the row is at `report.lock_version`, so
+        // comparing with what was seen here is enough to make the whole check atomic.
+        if seen_lock.is_some_and(|seen| seen != report.lock_version) {
+            return Err(AppError::Store(StoreError::Conflict(format!(
+                "the report of {post} for {tasking}"
+            ))));
+        }
         let drafters = self.store.drafters(report.id, report.version_no).await?;
         let findings = self.findings_for(&t, &report).await?;
         let facts = ReportFacts {

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::Db;
+use common::{Db, PgDb};
 use serde_json::Value;
 
 /// The shipped worker-rights tasking (sections: summary, legal_framework, enforcement_safety,
@@ -109,8 +109,19 @@ fn strs(v: &Value) -> Vec<&str> {
 
 #[test]
 fn full_flow_from_an_empty_database() {
+    full_flow(&Db::empty());
+}
+
+#[test]
+fn full_flow_from_an_empty_postgresql_database() {
+    if let Some(pg) = PgDb::new("full_flow_from_an_empty_postgresql_database") {
+        full_flow(&pg);
+    }
+}
+
+/// The flow on `db` (empty: no schema yet).
+fn full_flow(db: &Db) {
     // init, then the first account without --as; it must be an admin.
-    let db = Db::empty();
     let content = common::content_dir();
     let out = db.ok(&["init", "--content", content.to_str().unwrap()]);
     assert!(
@@ -144,18 +155,12 @@ fn full_flow_from_an_empty_database() {
         "{}",
         out.stdout
     );
-    add_user(&db, "hq", "hq_editor", "S", None);
-    add_user(&db, "ottawa.drafter", "post_drafter", "C", Some("OTTAWA"));
-    add_user(&db, "ottawa.approver", "post_approver", "C", Some("OTTAWA"));
-    add_user(
-        &db,
-        "ottawa.approver2",
-        "post_approver",
-        "C",
-        Some("OTTAWA"),
-    );
-    add_user(&db, "madrid.drafter", "post_drafter", "C", Some("MADRID"));
-    add_user(&db, "reader", "reader", "SBU", None);
+    add_user(db, "hq", "hq_editor", "S", None);
+    add_user(db, "ottawa.drafter", "post_drafter", "C", Some("OTTAWA"));
+    add_user(db, "ottawa.approver", "post_approver", "C", Some("OTTAWA"));
+    add_user(db, "ottawa.approver2", "post_approver", "C", Some("OTTAWA"));
+    add_user(db, "madrid.drafter", "post_drafter", "C", Some("MADRID"));
+    add_user(db, "reader", "reader", "SBU", None);
     // Only an admin adds users; a password can come from stdin.
     db.refused(
         &[
@@ -298,7 +303,7 @@ fn full_flow_from_an_empty_database() {
             .trim(),
         format!("{T} OTTAWA: draft started")
     );
-    let view = show(&db, "ottawa.drafter");
+    let view = show(db, "ottawa.drafter");
     assert_eq!(view["status"], "draft");
     assert_eq!(view["version"], 1);
     assert_eq!(
@@ -326,7 +331,7 @@ fn full_flow_from_an_empty_database() {
     let good_enforcement = texts[2].1.clone();
     texts[2].1 = good_enforcement.replace("[@S3]", "[@S3] [@S99]");
     for (key, text) in &texts {
-        let out = edit(&db, "ottawa.drafter", key, text);
+        let out = edit(db, "ottawa.drafter", key, text);
         assert!(
             out.starts_with(&format!("{T} OTTAWA {key}: saved revision 1")),
             "{out}"
@@ -346,7 +351,7 @@ fn full_flow_from_an_empty_database() {
 
     // The drafter may not clear; the approver clears; the finding blocks transmission.
     act(
-        &db,
+        db,
         "ottawa.drafter",
         "submit",
         &[],
@@ -356,21 +361,21 @@ fn full_flow_from_an_empty_database() {
         &["--as", "ottawa.drafter", "report", "clear", T, "OTTAWA"],
         &["post_drafter users may not clear"],
     );
-    act(&db, "ottawa.approver", "clear", &[], "cleared (version 1)");
+    act(db, "ottawa.approver", "clear", &[], "cleared (version 1)");
     db.refused(
         &["--as", "ottawa.approver", "report", "transmit", T, "OTTAWA"],
         &["1 lint finding(s) block transmission"],
     );
     // The approver returns it to draft (same version); the drafter fixes the citation.
     act(
-        &db,
+        db,
         "ottawa.approver",
         "return",
         &["--reason", "S99 is not in the locker"],
         "draft (version 1)",
     );
     let out = edit(
-        &db,
+        db,
         "ottawa.drafter",
         "enforcement_safety",
         &good_enforcement,
@@ -385,7 +390,7 @@ fn full_flow_from_an_empty_database() {
 
     // Clear, transmit, and the other post and HQ see only what the rules allow.
     act(
-        &db,
+        db,
         "ottawa.drafter",
         "submit",
         &[],
@@ -395,9 +400,9 @@ fn full_flow_from_an_empty_database() {
         &["--as", "hq", "report", "show", T, "OTTAWA"],
         &["report of OTTAWA", "not found"],
     );
-    act(&db, "ottawa.approver", "clear", &[], "cleared (version 1)");
+    act(db, "ottawa.approver", "clear", &[], "cleared (version 1)");
     act(
-        &db,
+        db,
         "ottawa.approver",
         "transmit",
         &[],
@@ -413,7 +418,7 @@ fn full_flow_from_an_empty_database() {
         &["--as", "madrid.drafter", "lint", T, "OTTAWA"],
         &["not found"],
     );
-    let hq_view = show(&db, "hq");
+    let hq_view = show(db, "hq");
     assert_eq!(hq_view["status"], "transmitted");
     assert_eq!(strs(&hq_view["actions"]), ["accept", "return"]);
     let v1 = hq_view["versions"].as_array().unwrap();
@@ -446,13 +451,13 @@ fn full_flow_from_an_empty_database() {
         &["written reason"],
     );
     act(
-        &db,
+        db,
         "hq",
         "return",
         &["--reason", "Add the 2025 inspection figures"],
         "returned (version 2)",
     );
-    let view = show(&db, "ottawa.drafter");
+    let view = show(db, "ottawa.drafter");
     assert_eq!(view["status"], "returned");
     assert_eq!(view["version"], 2);
     let returns: Vec<&Value> = view["comments"]
@@ -465,7 +470,7 @@ fn full_flow_from_an_empty_database() {
     assert_eq!(returns[1]["author"], "hq");
     assert_eq!(returns[1]["body"], "Add the 2025 inspection figures");
     let out = edit(
-        &db,
+        db,
         "ottawa.drafter",
         "voice_bargaining",
         "(U) Union density in care work is reported in the survey, including its 2025 wave [@S3].\n",
@@ -483,9 +488,9 @@ fn full_flow_from_an_empty_database() {
     let summary = sections()[0]
         .1
         .replace("1,250 inspections", "1,250 labour inspections");
-    edit(&db, "ottawa.approver", "summary", &summary);
+    edit(db, "ottawa.approver", "summary", &summary);
     act(
-        &db,
+        db,
         "ottawa.drafter",
         "submit",
         &[],
@@ -495,22 +500,22 @@ fn full_flow_from_an_empty_database() {
         &["--as", "ottawa.approver", "report", "clear", T, "OTTAWA"],
         &["ottawa.approver drafted this version and so cannot clear it"],
     );
-    act(&db, "ottawa.approver2", "clear", &[], "cleared (version 2)");
+    act(db, "ottawa.approver2", "clear", &[], "cleared (version 2)");
     act(
-        &db,
+        db,
         "ottawa.approver",
         "transmit",
         &[],
         "transmitted (version 2)",
     );
-    act(&db, "hq", "accept", &[], "accepted (version 2)");
+    act(db, "hq", "accept", &[], "accepted (version 2)");
     db.refused(
         &["--as", "hq", "report", "accept", T, "OTTAWA"],
         &["cannot accept a report that is accepted"],
     );
 
     // The final structure, as HQ (clearance S) sees it.
-    let view = show(&db, "hq");
+    let view = show(db, "hq");
     assert_eq!(view["tasking"], T);
     assert_eq!(view["post"], "OTTAWA");
     assert_eq!(view["status"], "accepted");
@@ -561,7 +566,7 @@ fn full_flow_from_an_empty_database() {
 
     // Clearance: the reader (SBU) sees a marker for the (C) paragraph, never its text, and a
     // banner for what they see.
-    let reader = show(&db, "reader");
+    let reader = show(db, "reader");
     assert_eq!(reader["banner"], "SBU");
     let seen = common::portions(&reader);
     assert_eq!(seen.len(), 6);
@@ -588,7 +593,7 @@ fn full_flow_from_an_empty_database() {
     let json = db.ok(&["--as", "reader", "--json", "report", "show", T, "OTTAWA"]);
     assert!(!json.stdout.contains("privately conceded"));
     // A reader cleared only for U sees neither the C nor the SBU paragraph.
-    let u_reader = show(&db, "reader2");
+    let u_reader = show(db, "reader2");
     assert_eq!(u_reader["banner"], "U");
     let withheld: Vec<String> = common::portions(&u_reader)
         .into_iter()
@@ -600,7 +605,7 @@ fn full_flow_from_an_empty_database() {
         ["[paragraph withheld: C]", "[paragraph withheld: SBU]"]
     );
     // Another post's drafter (cleared C) sees the report once accepted, in full.
-    let madrid = show(&db, "madrid.drafter");
+    let madrid = show(db, "madrid.drafter");
     assert_eq!(madrid["banner"], "C");
     assert!(common::portions(&madrid).iter().all(|p| !p.2));
     assert_eq!(madrid["actions"], Value::Array(vec![]));

@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 
 use chancery_store::{OpenMode, Store};
+use chancery_testkit::PgDatabase;
 use tempfile::TempDir;
 
 /// A migrated SQLite store in a temp directory that lives as long as the value.
@@ -33,87 +34,13 @@ impl TempDb {
     }
 }
 
-/// A fresh, migrated PostgreSQL database, created on the server named by
-/// `CHANCERY_TEST_POSTGRES` (an admin URL such as `postgres://postgres@127.0.0.1:5432/postgres`)
-/// and dropped afterwards. `None` (with the reason printed) when the variable is unset, except
-/// under `CI=true`, where a missing PostgreSQL is a failure, not a skip.
-struct PgDb {
-    store: Store,
-    admin_url: String,
-    name: String,
-}
-
-impl PgDb {
-    async fn new() -> Option<PgDb> {
-        let Ok(admin_url) = std::env::var("CHANCERY_TEST_POSTGRES") else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but CHANCERY_TEST_POSTGRES is not set: the PostgreSQL leg must run in CI"
-            );
-            eprintln!(
-                "skipping the PostgreSQL leg: set CHANCERY_TEST_POSTGRES to a server URL to run it"
-            );
-            return None;
-        };
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!(
-            "chancery_test_{}_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst),
-            nanos
-        );
-        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
-            .await
-            .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let url = with_database(&admin_url, &name);
-        let store = Store::open(&url, OpenMode::Existing).await.unwrap();
-        store.migrate().await.unwrap();
-        Some(PgDb {
-            store,
-            admin_url,
-            name,
-        })
-    }
-
-    async fn drop_database(self) {
-        self.store.close().await;
-        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url)
-            .await
-            .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        )))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    }
-}
-
-/// `url` with its database name replaced.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let cut = base
-        .rfind('/')
-        .filter(|i| *i > "postgres://".len())
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{name}", &base[..cut]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
+/// A fresh, migrated PostgreSQL store (the database is dropped with the returned guard), or
+/// `None` when no server is configured (see `chancery_testkit::postgres_admin_url`).
+async fn pg_store(test: &str) -> Option<(Store, PgDatabase)> {
+    let db = PgDatabase::create(test).await?;
+    let store = Store::open(db.url(), OpenMode::Existing).await.unwrap();
+    store.migrate().await.unwrap();
+    Some((store, db))
 }
 
 /// Runs each named contract function against a fresh SQLite store and, when a server is
@@ -132,9 +59,9 @@ macro_rules! on_every_backend {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some(db) = PgDb::new().await else { return };
-                    contract::$name(&db.store).await;
-                    db.drop_database().await;
+                    let Some((store, _db)) = pg_store(stringify!($name)).await else { return };
+                    contract::$name(&store).await;
+                    store.close().await;
                 }
             )+
         }
@@ -1754,36 +1681,45 @@ async fn damaged_export_into_sqlite_writes_nothing() {
 
 /// Checks that need a PostgreSQL connection of their own.
 mod postgres_only {
-    use super::{PgDb, TempDb, contract};
+    use super::{TempDb, contract, pg_store};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn export_import_sqlite_to_postgres() {
-        let Some(pg) = PgDb::new().await else { return };
+        let Some((pg, _db)) = pg_store("export_import_sqlite_to_postgres").await else {
+            return;
+        };
         let lite = TempDb::new().await;
-        contract::export_import_round_trip(&lite.store, &pg.store).await;
-        pg.drop_database().await;
+        contract::export_import_round_trip(&lite.store, &pg).await;
+        pg.close().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn export_import_postgres_to_sqlite() {
-        let Some(pg) = PgDb::new().await else { return };
+        let Some((pg, _db)) = pg_store("export_import_postgres_to_sqlite").await else {
+            return;
+        };
         let lite = TempDb::new().await;
-        contract::export_import_round_trip(&pg.store, &lite.store).await;
-        pg.drop_database().await;
+        contract::export_import_round_trip(&pg, &lite.store).await;
+        pg.close().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn damaged_export_into_postgres_writes_nothing() {
-        let Some(pg) = PgDb::new().await else { return };
+        let Some((pg, _db)) = pg_store("damaged_export_into_postgres_writes_nothing").await else {
+            return;
+        };
         let lite = TempDb::new().await;
-        contract::damaged_export_writes_nothing(&lite.store, &pg.store).await;
-        pg.drop_database().await;
+        contract::damaged_export_writes_nothing(&lite.store, &pg).await;
+        pg.close().await;
     }
 
     #[tokio::test]
     async fn audit_rows_refuse_update_delete_and_truncate() {
-        let Some(db) = PgDb::new().await else { return };
-        db.store
+        let Some((store, db)) = pg_store("audit_rows_refuse_update_delete_and_truncate").await
+        else {
+            return;
+        };
+        store
             .record(&chancery_store::AuditRecord::new(
                 "system",
                 "test.event",
@@ -1793,8 +1729,7 @@ mod postgres_only {
             ))
             .await
             .unwrap();
-        let url = super::with_database(&db.admin_url, &db.name);
-        let mut raw = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        let mut raw = <sqlx::PgConnection as sqlx::Connection>::connect(db.url())
             .await
             .unwrap();
         for sql in [
@@ -1811,13 +1746,16 @@ mod postgres_only {
             .unwrap();
         assert_eq!(n, 1);
         drop(raw);
-        db.drop_database().await;
+        store.close().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_app_role_cannot_change_append_only_tables() {
-        let Some(db) = PgDb::new().await else { return };
-        db.store
+        let Some((store, db)) = pg_store("the_app_role_cannot_change_append_only_tables").await
+        else {
+            return;
+        };
+        store
             .record(&chancery_store::AuditRecord::new(
                 "system",
                 "test.event",
@@ -1827,8 +1765,8 @@ mod postgres_only {
             ))
             .await
             .unwrap();
-        let role = format!("app_{}", db.name.trim_start_matches("chancery_test_"));
-        let url = super::with_database(&db.admin_url, &db.name);
+        let role = format!("app_{}", db.name().trim_start_matches("chancery_test_"));
+        let url = db.url().to_string();
         let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
             .await
             .unwrap();
@@ -1836,9 +1774,9 @@ mod postgres_only {
             .execute(&mut admin)
             .await
             .unwrap();
-        db.store.grant_app_role(&role).await.unwrap();
+        store.grant_app_role(&role).await.unwrap();
         assert!(
-            db.store
+            store
                 .grant_app_role("Robert'); DROP TABLE x;--")
                 .await
                 .is_err()
@@ -1890,27 +1828,15 @@ mod postgres_only {
             .await
             .unwrap();
         drop(admin);
-        db.drop_database().await;
-        let mut server = <sqlx::PgConnection as sqlx::Connection>::connect(&super::with_database(
-            &url, "postgres",
-        ))
-        .await
-        .unwrap();
+        store.close().await;
+        let server_url = db.admin_url().to_string();
+        drop(db);
+        let mut server = <sqlx::PgConnection as sqlx::Connection>::connect(&server_url)
+            .await
+            .unwrap();
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP ROLE IF EXISTS {role}")))
             .execute(&mut server)
             .await
             .unwrap();
-    }
-
-    #[test]
-    fn database_names_are_swapped_in_urls() {
-        assert_eq!(
-            super::with_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            super::with_database("postgres://u@h:5432/postgres?sslmode=disable", "x"),
-            "postgres://u@h:5432/x?sslmode=disable"
-        );
     }
 }

@@ -7,10 +7,12 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use chancery_app::AppError;
 use chancery_domain::Classification;
 use chancery_domain::ids::{PostCode, SectionKey, TaskingRef};
 use chancery_domain::user::Actor;
 use chancery_domain::workflow::{Action, ActionKind};
+use chancery_store::StoreError;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -623,25 +625,17 @@ pub async fn act(
     // Visibility first: whether a report exists, and its lock version, are facts about it too.
     state.app.show_report(&me.actor, &t, &p).await?;
     let kind: ActionKind = action.kind();
-    let outcome = async {
-        // The action applies to the report as the user saw it: if it changed since, say so.
-        if let Some(lock) = form.lock {
-            let row = state
-                .app
-                .store
-                .report(&t, &p)
-                .await?
-                .ok_or(WebError::NotFound)?;
-            if row.lock_version != lock {
-                return Err(WebError::Conflict(
-                    "the report changed since you opened it: check it below before acting again"
-                        .into(),
-                ));
-            }
-        }
-        Ok(state.app.act(&me.actor, &t, &p, &action).await?)
-    }
-    .await;
+    // The action applies to the report as the user saw it: if it changed since, say so.
+    let outcome: Result<_, WebError> = state
+        .app
+        .act_on_seen(&me.actor, &t, &p, &action, form.lock)
+        .await
+        .map_err(|e| match e {
+            AppError::Store(StoreError::Conflict(_)) => WebError::Conflict(
+                "the report changed since you opened it: check it below before acting again".into(),
+            ),
+            other => other.into(),
+        });
     let row = match outcome {
         Ok(row) => row,
         Err(e @ (WebError::NotFound | WebError::Internal(_) | WebError::Unauthorized)) => {

@@ -7,7 +7,7 @@
 
 mod api_support;
 
-use api_support::{Auth, TASKING, TestApp, report_url};
+use api_support::{Auth, Backend, TASKING, TestApp, report_url};
 use axum::http::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
@@ -28,9 +28,8 @@ macro_rules! refused {
     }};
 }
 
-#[tokio::test]
-async fn token_auth_and_revocation() {
-    let t = TestApp::new().await;
+async fn token_auth_and_revocation(backend: Backend) {
+    let t = TestApp::new(backend).await;
 
     let r = refused!(
         t,
@@ -84,6 +83,7 @@ async fn token_auth_and_revocation() {
     let secret = &token.as_bytes()[4..];
     assert!(
         !t.database_bytes()
+            .await
             .windows(secret.len())
             .any(|w| w == secret),
         "the token is stored in clear"
@@ -152,9 +152,8 @@ async fn token_auth_and_revocation() {
     assert_eq!(t.get("/api/v1/me", &other).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn sessions_need_the_csrf_header_on_changes_and_tokens_do_not() {
-    let t = TestApp::new().await;
+async fn sessions_need_the_csrf_header_on_changes_and_tokens_do_not(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let browser = t.login("london.drafter").await;
     let comments = format!("{}/comments", report_url("LONDON"));
 
@@ -253,9 +252,8 @@ fn section_revisions(report: &Value) -> Vec<(String, i64)> {
         .collect()
 }
 
-#[tokio::test]
-async fn the_whole_flow_and_clearance_filtering() {
-    let t = TestApp::new().await;
+async fn the_whole_flow_and_clearance_filtering(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let drafter = t.token("london.drafter").await;
     let approver = t.token("london.approver").await;
     let hq = t.token("hq.editor").await;
@@ -426,9 +424,8 @@ async fn the_whole_flow_and_clearance_filtering() {
     assert!(!lint.text().contains(SECRET_PHRASE));
 }
 
-#[tokio::test]
-async fn missing_and_invisible_are_the_same_404() {
-    let t = TestApp::new().await;
+async fn missing_and_invisible_are_the_same_404(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let ottawa = t.token("ottawa.drafter").await;
     let reader = t.token("reader").await;
 
@@ -510,9 +507,8 @@ async fn missing_and_invisible_are_the_same_404() {
         .error(StatusCode::NOT_FOUND, "not_found");
 }
 
-#[tokio::test]
-async fn bad_input_is_a_400_naming_the_field() {
-    let t = TestApp::new().await;
+async fn bad_input_is_a_400_naming_the_field(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let drafter = t.token("london.drafter").await;
     let url = format!("{}/sections/summary", report_url("LONDON"));
     let report = t.get(&report_url("LONDON"), &drafter).await;
@@ -720,9 +716,8 @@ async fn bad_input_is_a_400_naming_the_field() {
     );
 }
 
-#[tokio::test]
-async fn lists_are_paginated_with_a_hard_cap() {
-    let t = TestApp::new().await;
+async fn lists_are_paginated_with_a_hard_cap(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let hq = t.token("hq.editor").await;
 
     let all = t.get("/api/v1/sources?per_page=100", &hq).await;
@@ -768,9 +763,8 @@ async fn lists_are_paginated_with_a_hard_cap() {
     }
 }
 
-#[tokio::test]
-async fn hq_imports_and_issues_and_posts_record_evidence() {
-    let t = TestApp::new().await;
+async fn hq_imports_and_issues_and_posts_record_evidence(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let hq = t.token("hq.editor").await;
     let drafter = t.token("london.drafter").await;
     let file = std::fs::read_to_string(format!(
@@ -987,3 +981,95 @@ async fn hq_imports_and_issues_and_posts_record_evidence() {
             .any(|i| i["id"] == incident.json["id"])
     );
 }
+
+/// Optimistic concurrency under real concurrent requests (issue 7, item 4): two clients save
+/// the same section from the same revision at once, then two approvers clear the report at
+/// once. Each time exactly one wins; the other gets a 409 `conflict` and nothing of it is
+/// written.
+async fn racing_saves_and_actions_exactly_one_wins(backend: Backend) {
+    let t = TestApp::new(backend).await;
+    let (one, two) = (
+        t.token("london.drafter").await,
+        t.token("london.drafter").await,
+    );
+    let url = report_url("LONDON");
+    let path = format!("{url}/sections/summary");
+    let winners = |a: &api_support::Resp, b: &api_support::Resp| {
+        let ok = [a, b].iter().filter(|r| r.status == StatusCode::OK).count();
+        assert_eq!(ok, 1, "exactly one wins: {} / {}", a.text(), b.text());
+        let loser = if a.status == StatusCode::OK { b } else { a };
+        loser.error(StatusCode::CONFLICT, "conflict");
+        a.status == StatusCode::OK
+    };
+    for round in 0..3 {
+        let report = t.get(&url, &one).await;
+        let (_, revision) = section_revisions(&report.json)
+            .into_iter()
+            .find(|(k, _)| k == "summary")
+            .unwrap();
+        let texts = [
+            format!("(U) Editor one writes this in round {round} [@S1]."),
+            format!("(U) Editor two writes that in round {round} [@S2]."),
+        ];
+        let before = t.audit_count().await;
+        let (a, b) = tokio::join!(
+            t.call(
+                Method::PUT,
+                &path,
+                &one,
+                Some(json!({"body": texts[0], "revision": revision}))
+            ),
+            t.call(
+                Method::PUT,
+                &path,
+                &two,
+                Some(json!({"body": texts[1], "revision": revision}))
+            ),
+        );
+        let winner = if winners(&a, &b) {
+            &texts[0]
+        } else {
+            &texts[1]
+        };
+        assert_eq!(t.audit_count().await, before + 1, "round {round}");
+        let report = t.get(&url, &one).await;
+        let summary = report.json["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == "summary")
+            .unwrap()
+            .clone();
+        assert_eq!(summary["revision"].as_i64().unwrap(), revision + 1);
+        assert_eq!(summary["paragraphs"][0]["markdown"], winner.as_str());
+    }
+
+    let submitted = t
+        .call(Method::POST, &format!("{url}/actions/submit"), &one, None)
+        .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text());
+    let (first, second) = (
+        t.token("london.approver").await,
+        t.token("london.approver").await,
+    );
+    let clear = format!("{url}/actions/clear");
+    let before = t.audit_count().await;
+    let (a, b) = tokio::join!(
+        t.call(Method::POST, &clear, &first, None),
+        t.call(Method::POST, &clear, &second, None),
+    );
+    winners(&a, &b);
+    assert_eq!(t.audit_count().await, before + 1);
+    assert_eq!(t.get(&url, &first).await.json["status"], "cleared");
+}
+
+chancery_testkit::on_every_backend!(
+    token_auth_and_revocation,
+    sessions_need_the_csrf_header_on_changes_and_tokens_do_not,
+    the_whole_flow_and_clearance_filtering,
+    missing_and_invisible_are_the_same_404,
+    bad_input_is_a_400_naming_the_field,
+    lists_are_paginated_with_a_hard_cap,
+    hq_imports_and_issues_and_posts_record_evidence,
+    racing_saves_and_actions_exactly_one_wins,
+);

@@ -59,7 +59,7 @@ fn every_operation_documents_its_errors() {
 
 #[tokio::test]
 async fn the_served_document_is_the_generated_one_and_every_operation_is_routed() {
-    let t = TestApp::new().await;
+    let t = TestApp::new(api_support::Backend::Sqlite).await;
     let served = t
         .api(Method::GET, "/api/v1/openapi.json", Auth::None, None)
         .await;

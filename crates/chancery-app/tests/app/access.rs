@@ -5,7 +5,7 @@ use chancery_domain::Classification;
 use chancery_domain::report::ReportStatus;
 use chancery_domain::user::{Actor, Role};
 
-use crate::common::{TestApp, pc};
+use crate::common::{Backend, TestApp, pc};
 
 const U: Classification = Classification::Unclassified;
 const SBU: Classification = Classification::SensitiveButUnclassified;
@@ -24,9 +24,8 @@ fn portions(view: &ReportView) -> Vec<(Classification, bool, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn paragraphs_above_clearance_are_withheld_and_the_banner_is_what_is_shown() {
-    let t = TestApp::new().await;
+async fn paragraphs_above_clearance_are_withheld_and_the_banner_is_what_is_shown(backend: Backend) {
+    let t = TestApp::new(backend).await;
     // An unclassified tasking, so that every reader may see the report itself.
     let tasking = t.tasking("CHN-2026-0921").classification("U").issue().await;
     // A drafter cleared to S writes the four-level report; it is transmitted.
@@ -112,9 +111,8 @@ async fn paragraphs_above_clearance_are_withheld_and_the_banner_is_what_is_shown
     assert_eq!(view.banner, S);
 }
 
-#[tokio::test]
-async fn banner_is_the_highest_marking_held_not_the_clearance() {
-    let t = TestApp::new().await;
+async fn banner_is_the_highest_marking_held_not_the_clearance(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t
         .tasking("CHN-2026-0922")
         .classification("U")
@@ -136,9 +134,8 @@ async fn banner_is_the_highest_marking_held_not_the_clearance() {
     assert_eq!(view.banner, SBU);
 }
 
-#[tokio::test]
-async fn who_sees_a_report_in_each_status() {
-    let t = TestApp::new().await;
+async fn who_sees_a_report_in_each_status(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0923").issue().await;
     let admin = t.admin.clone();
     // Expected visibility by status: draft, in_clearance, cleared, transmitted, accepted, returned.
@@ -217,9 +214,8 @@ async fn who_sees_a_report_in_each_status() {
     assert!(matches!(err, AppError::NotFound(_)), "{err}");
 }
 
-#[tokio::test]
-async fn unmarked_paragraphs_are_stored_with_the_taskings_classification() {
-    let t = TestApp::new().await;
+async fn unmarked_paragraphs_are_stored_with_the_taskings_classification(backend: Backend) {
+    let t = TestApp::new(backend).await;
     for (reference, level) in [
         ("CHN-2026-0941", "SBU"),
         ("CHN-2026-0942", "U"),
@@ -256,9 +252,8 @@ async fn unmarked_paragraphs_are_stored_with_the_taskings_classification() {
     }
 }
 
-#[tokio::test]
-async fn lint_never_quotes_paragraphs_above_the_users_clearance() {
-    let t = TestApp::new().await;
+async fn lint_never_quotes_paragraphs_above_the_users_clearance(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t
         .tasking("CHN-2026-0944")
         .section("summary", 1)
@@ -349,9 +344,8 @@ async fn lint_never_quotes_paragraphs_above_the_users_clearance() {
     assert!(text.contains("1,234"), "{text}");
 }
 
-#[tokio::test]
-async fn nobody_writes_above_their_clearance_or_overwrites_what_they_cannot_see() {
-    let t = TestApp::new().await;
+async fn nobody_writes_above_their_clearance_or_overwrites_what_they_cannot_see(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t
         .tasking("CHN-2026-0922")
         .classification("U")
@@ -408,9 +402,8 @@ async fn nobody_writes_above_their_clearance_or_overwrites_what_they_cannot_see(
         .unwrap();
 }
 
-#[tokio::test]
-async fn readers_and_admins_read_but_do_not_comment() {
-    let t = TestApp::new().await;
+async fn readers_and_admins_read_but_do_not_comment(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0923").classification("U").issue().await;
     t.report(&tasking, "OTTAWA")
         .section("summary", "(U) Text.")
@@ -434,3 +427,13 @@ async fn readers_and_admins_read_but_do_not_comment() {
         .await
         .unwrap();
 }
+
+chancery_testkit::on_every_backend!(
+    paragraphs_above_clearance_are_withheld_and_the_banner_is_what_is_shown,
+    banner_is_the_highest_marking_held_not_the_clearance,
+    who_sees_a_report_in_each_status,
+    unmarked_paragraphs_are_stored_with_the_taskings_classification,
+    lint_never_quotes_paragraphs_above_the_users_clearance,
+    nobody_writes_above_their_clearance_or_overwrites_what_they_cannot_see,
+    readers_and_admins_read_but_do_not_comment,
+);

@@ -9,11 +9,10 @@ use chancery_domain::lint::LintCode;
 use chancery_domain::markdown::{CitationKey, citations};
 use chancery_domain::report::ReportStatus;
 
-use crate::common::{Bare, content_dir};
+use crate::common::{Backend, Bare, content_dir};
 
-#[tokio::test]
-async fn demo_builds_the_whole_flow_from_the_shipped_content() {
-    let b = Bare::new().await;
+async fn demo_builds_the_whole_flow_from_the_shipped_content(backend: Backend) {
+    let b = Bare::new(backend).await;
     let app = &b.app;
     let summary = app.build_demo(content_dir()).await.unwrap();
     assert_eq!(summary.tasking.as_str(), "CHN-2026-0001");
@@ -143,9 +142,8 @@ async fn demo_builds_the_whole_flow_from_the_shipped_content() {
     assert!(matches!(err, AppError::Invalid(_)), "{err}");
 }
 
-#[tokio::test]
-async fn loading_content_twice_changes_nothing() {
-    let b = Bare::new().await;
+async fn loading_content_twice_changes_nothing(backend: Backend) {
+    let b = Bare::new(backend).await;
     let first = b.app.load_content(content_dir()).await.unwrap();
     assert_eq!(first.posts, 12);
     assert!(first.taskings.iter().all(|(_, created)| *created));
@@ -162,3 +160,8 @@ async fn loading_content_twice_changes_nothing() {
     assert_eq!(b.app.store.posts().await.unwrap().len(), 12);
     b.assert_chain_verifies().await;
 }
+
+chancery_testkit::on_every_backend!(
+    demo_builds_the_whole_flow_from_the_shipped_content,
+    loading_content_twice_changes_nothing,
+);

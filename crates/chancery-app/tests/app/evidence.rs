@@ -7,7 +7,7 @@ use chancery_domain::evidence::{Grade, MeasureType, PolicySpec};
 use chancery_domain::ids::CountryCode;
 use chancery_store::{Capture, StoreError};
 
-use crate::common::{TestApp, engagement_spec, incident_spec, source_spec};
+use crate::common::{Backend, TestApp, engagement_spec, incident_spec, source_spec};
 
 /// Rows of every evidence table, to show a refused use case wrote nothing.
 async fn evidence_rows(t: &TestApp) -> [i64; 6] {
@@ -25,9 +25,8 @@ async fn evidence_rows(t: &TestApp) -> [i64; 6] {
     out
 }
 
-#[tokio::test]
-async fn sources_are_captured_and_graded_by_a_named_user() {
-    let t = TestApp::new().await;
+async fn sources_are_captured_and_graded_by_a_named_user(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let capture = Capture {
         name: "table.csv".into(),
         media_type: "text/csv".into(),
@@ -131,9 +130,8 @@ async fn sources_are_captured_and_graded_by_a_named_user() {
     assert_eq!(t.audit_count().await, n);
 }
 
-#[tokio::test]
-async fn incidents_need_sources_and_belong_to_the_recorders_post() {
-    let t = TestApp::new().await;
+async fn incidents_need_sources_and_belong_to_the_recorders_post(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let sid = t.source("Police-reported hate crime").await;
     let (n, rows) = (t.audit_count().await, evidence_rows(&t).await);
 
@@ -203,9 +201,8 @@ async fn incidents_need_sources_and_belong_to_the_recorders_post() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn engagements_deliver_only_the_taskings_talking_points() {
-    let t = TestApp::new().await;
+async fn engagements_deliver_only_the_taskings_talking_points(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0951").talking_points(3).issue().await;
     let draft = t.tasking("CHN-2026-0952").import().await;
     let (n, rows) = (t.audit_count().await, evidence_rows(&t).await);
@@ -284,9 +281,8 @@ async fn engagements_deliver_only_the_taskings_talking_points() {
     assert_eq!(t.app.list_engagements(&t.hq).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn policies_are_recorded_with_their_source() {
-    let t = TestApp::new().await;
+async fn policies_are_recorded_with_their_source(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let sid = t.source("Immigration Levels Plan").await;
     let spec = PolicySpec {
         country: CountryCode::parse("CAN").unwrap(),
@@ -318,3 +314,10 @@ async fn policies_are_recorded_with_their_source() {
     assert!(matches!(err, AppError::Forbidden(_)), "{err}");
     assert_eq!(t.audit_count().await, n);
 }
+
+chancery_testkit::on_every_backend!(
+    sources_are_captured_and_graded_by_a_named_user,
+    incidents_need_sources_and_belong_to_the_recorders_post,
+    engagements_deliver_only_the_taskings_talking_points,
+    policies_are_recorded_with_their_source,
+);

@@ -6,7 +6,7 @@ use chancery_domain::ids::{PostCode, Username};
 use chancery_domain::user::{Actor, Role};
 use chancery_store::StoreError;
 
-use crate::common::{Bare, content_dir};
+use crate::common::{Backend, Bare, content_dir};
 
 fn actor(name: &str, role: Role, post: Option<&str>) -> Actor {
     Actor::new(
@@ -18,9 +18,8 @@ fn actor(name: &str, role: Role, post: Option<&str>) -> Actor {
     .unwrap()
 }
 
-#[tokio::test]
-async fn the_first_account_must_be_an_admin_and_later_ones_need_an_admin() {
-    let b = Bare::new().await;
+async fn the_first_account_must_be_an_admin_and_later_ones_need_an_admin(backend: Backend) {
+    let b = Bare::new(backend).await;
     let app = &b.app;
     app.load_content(content_dir()).await.unwrap();
     let n = b.audit_count().await;
@@ -130,3 +129,7 @@ async fn the_first_account_must_be_an_admin_and_later_ones_need_an_admin() {
         Err(AppError::Invalid(_))
     ));
 }
+
+chancery_testkit::on_every_backend!(
+    the_first_account_must_be_an_admin_and_later_ones_need_an_admin,
+);

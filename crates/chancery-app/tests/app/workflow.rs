@@ -8,7 +8,7 @@ use chancery_domain::report::ReportStatus;
 use chancery_domain::workflow::{Action, ActionKind, Refusal};
 use chancery_store::StoreError;
 
-use crate::common::{TestApp, pc};
+use crate::common::{Backend, TestApp, pc};
 
 fn ret(reason: &str) -> Action {
     Action::Return {
@@ -22,9 +22,8 @@ fn transmit(reason: Option<&str>) -> Action {
     }
 }
 
-#[tokio::test]
-async fn draft_submit_clear_transmit_accept() {
-    let t = TestApp::new().await;
+async fn draft_submit_clear_transmit_accept(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0901").issue().await;
     let before = t.audit_count().await;
 
@@ -134,9 +133,8 @@ async fn draft_submit_clear_transmit_accept() {
     t.assert_chain_verifies().await;
 }
 
-#[tokio::test]
-async fn reports_start_only_on_issued_taskings_for_their_addressees() {
-    let t = TestApp::new().await;
+async fn reports_start_only_on_issued_taskings_for_their_addressees(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let draft = t.tasking("CHN-2026-0902").import().await;
     // A draft tasking is invisible to posts.
     let err = t
@@ -194,9 +192,8 @@ async fn reports_start_only_on_issued_taskings_for_their_addressees() {
     );
 }
 
-#[tokio::test]
-async fn approver_returns_to_draft_from_clearance_and_from_cleared() {
-    let t = TestApp::new().await;
+async fn approver_returns_to_draft_from_clearance_and_from_cleared(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0905").issue().await;
     t.report(&tasking, "OTTAWA")
         .section("summary", "(U) First draft.")
@@ -275,9 +272,8 @@ async fn approver_returns_to_draft_from_clearance_and_from_cleared() {
     );
 }
 
-#[tokio::test]
-async fn hq_return_opens_a_new_version_and_the_transmitted_one_stays_frozen() {
-    let t = TestApp::new().await;
+async fn hq_return_opens_a_new_version_and_the_transmitted_one_stays_frozen(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0906").issue().await;
     let r = t
         .report(&tasking, "OTTAWA")
@@ -367,9 +363,8 @@ async fn hq_return_opens_a_new_version_and_the_transmitted_one_stays_frozen() {
     assert_eq!(view.comments[0].body, "Add the 2025 figures.");
 }
 
-#[tokio::test]
-async fn text_is_editable_only_in_draft_or_returned() {
-    let t = TestApp::new().await;
+async fn text_is_editable_only_in_draft_or_returned(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0907").issue().await;
     let r = t
         .report(&tasking, "OTTAWA")
@@ -412,9 +407,8 @@ async fn text_is_editable_only_in_draft_or_returned() {
     );
 }
 
-#[tokio::test]
-async fn stale_editor_gets_a_conflict_and_nothing_is_written() {
-    let t = TestApp::new().await;
+async fn stale_editor_gets_a_conflict_and_nothing_is_written(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0908").issue().await;
     t.report(&tasking, "OTTAWA")
         .section("summary", "(U) One.")
@@ -462,9 +456,8 @@ async fn stale_editor_gets_a_conflict_and_nothing_is_written() {
     );
 }
 
-#[tokio::test]
-async fn whoever_drafted_the_current_version_cannot_clear_it() {
-    let t = TestApp::new().await;
+async fn whoever_drafted_the_current_version_cannot_clear_it(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0909").issue().await;
     t.report(&tasking, "OTTAWA")
         .section("summary", "(U) By the drafter.")
@@ -554,9 +547,8 @@ async fn whoever_drafted_the_current_version_cannot_clear_it() {
     assert_eq!((r.status, r.version_no), (ReportStatus::Cleared, 2));
 }
 
-#[tokio::test]
-async fn personal_data_is_rejected_on_save_and_nothing_is_written() {
-    let t = TestApp::new().await;
+async fn personal_data_is_rejected_on_save_and_nothing_is_written(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0910").issue().await;
     let r = t
         .report(&tasking, "OTTAWA")
@@ -626,9 +618,8 @@ async fn personal_data_is_rejected_on_save_and_nothing_is_written() {
     assert_eq!(t.rows("comments").await, 0);
 }
 
-#[tokio::test]
-async fn lint_findings_block_transmission_unless_overridden_with_a_reason() {
-    let t = TestApp::new().await;
+async fn lint_findings_block_transmission_unless_overridden_with_a_reason(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t
         .tasking("CHN-2026-0911")
         .section("summary", 1)
@@ -700,9 +691,8 @@ async fn lint_findings_block_transmission_unless_overridden_with_a_reason() {
     );
 }
 
-#[tokio::test]
-async fn a_clean_report_transmits_without_recording_an_override() {
-    let t = TestApp::new().await;
+async fn a_clean_report_transmits_without_recording_an_override(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2026-0912").issue().await;
     let r = t
         .report(&tasking, "OTTAWA")
@@ -725,3 +715,16 @@ async fn a_clean_report_transmits_without_recording_an_override() {
         None
     );
 }
+
+chancery_testkit::on_every_backend!(
+    draft_submit_clear_transmit_accept,
+    reports_start_only_on_issued_taskings_for_their_addressees,
+    approver_returns_to_draft_from_clearance_and_from_cleared,
+    hq_return_opens_a_new_version_and_the_transmitted_one_stays_frozen,
+    text_is_editable_only_in_draft_or_returned,
+    stale_editor_gets_a_conflict_and_nothing_is_written,
+    whoever_drafted_the_current_version_cannot_clear_it,
+    personal_data_is_rejected_on_save_and_nothing_is_written,
+    lint_findings_block_transmission_unless_overridden_with_a_reason,
+    a_clean_report_transmits_without_recording_an_override,
+);

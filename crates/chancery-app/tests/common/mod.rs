@@ -1,9 +1,10 @@
-//! Fixtures for the app-layer tests: the real [`App`] on a temp-file SQLite database with the
-//! shipped `content/` loaded and one account per role, plus builders for taskings, reports and
-//! records (STYLE "Tests": builders, not hand-written SQL).
+//! Fixtures for the app-layer tests: the real [`App`] on a fresh database of the backend a test
+//! runs on (a temp-file SQLite database, or a fresh PostgreSQL database on the server named by
+//! `CHANCERY_TEST_POSTGRES`) with the shipped `content/` loaded and one account per role, plus
+//! builders for taskings, reports and records (STYLE "Tests": builders, not hand-written SQL).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chancery_app::{App, AppResult};
 use chancery_domain::Classification;
@@ -18,7 +19,9 @@ use chancery_domain::report::ReportStatus;
 use chancery_domain::user::{Actor, Role};
 use chancery_domain::workflow::Action;
 use chancery_store::{OpenMode, ReportRow, Store};
-use sqlx::{Connection, SqliteConnection};
+pub use chancery_testkit::Backend;
+use chancery_testkit::PgDatabase;
+use sqlx::{AnyConnection, Connection};
 use tempfile::TempDir;
 
 /// The shipped content folder.
@@ -40,31 +43,50 @@ pub fn clearance(code: &str) -> Classification {
     Classification::parse(code).unwrap()
 }
 
+/// Where a test database lives; dropping it removes the database.
+enum Place {
+    Sqlite { _dir: TempDir },
+    Postgres { _db: PgDatabase },
+}
+
 /// A migrated, empty database: no content, no users.
 pub struct Bare {
     pub app: App,
-    pub path: PathBuf,
-    _dir: TempDir,
+    /// The database URL (`sqlite:PATH` or `postgres://…`).
+    pub url: String,
+    // Declared last, so the database outlives the pool.
+    _place: Place,
 }
 
 impl Bare {
-    pub async fn new() -> Bare {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("chancery.db");
-        let store = Store::open_path(&path, OpenMode::Create).await.unwrap();
+    /// A fresh database on `backend` (PostgreSQL only runs when the test server is configured:
+    /// see `chancery_testkit::on_every_backend!`).
+    pub async fn new(backend: Backend) -> Bare {
+        let (url, place) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite:{}", dir.path().join("chancery.db").display());
+                (url, Place::Sqlite { _dir: dir })
+            }
+            Backend::Postgres => {
+                let db = PgDatabase::create("the app suite")
+                    .await
+                    .expect("the PostgreSQL leg runs only when the test server is configured");
+                (db.url().to_string(), Place::Postgres { _db: db })
+            }
+        };
+        let store = Store::open(&url, OpenMode::Create).await.unwrap();
         store.migrate().await.unwrap();
         Bare {
             app: App::new(store),
-            path,
-            _dir: dir,
+            url,
+            _place: place,
         }
     }
 
-    /// Rows in `table`, counted through a second connection on the same file.
+    /// Rows in `table`, counted through a second connection to the same database.
     pub async fn rows(&self, table: &str) -> i64 {
-        let mut conn = SqliteConnection::connect(&format!("sqlite:{}", self.path.display()))
-            .await
-            .unwrap();
+        let mut conn = AnyConnection::connect(&self.url).await.unwrap();
         let n = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
             .fetch_one(&mut conn)
             .await
@@ -122,8 +144,8 @@ fn new_actor(name: &str, role: Role, level: &str, post: Option<&str>) -> Actor {
 }
 
 impl TestApp {
-    pub async fn new() -> TestApp {
-        let bare = Bare::new().await;
+    pub async fn new(backend: Backend) -> TestApp {
+        let bare = Bare::new(backend).await;
         let app = bare.app.clone();
         app.load_content(content_dir()).await.unwrap();
         let admin = new_actor("admin", Role::Admin, "S", None);

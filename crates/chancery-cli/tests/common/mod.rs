@@ -4,7 +4,7 @@
 
 // Each test binary uses a different subset of these helpers, and like the tests they panic on
 // failure.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -226,7 +226,7 @@ impl Db {
 
     /// Every table of the database, dumped.
     pub fn snapshot(&self) -> Snapshot {
-        if self.url.starts_with("postgres") {
+        if self.is_postgres() {
             pg_snapshot(&self.url)
         } else {
             snapshot(&self.path)
@@ -241,6 +241,9 @@ impl Db {
 
     /// Runs SQL statements directly (tampering, probing triggers); the result of each.
     pub fn sql(&self, statements: &[&str]) -> Vec<Result<u64, String>> {
+        if self.is_postgres() {
+            return pg_sql(&self.url, statements);
+        }
         let path = self.path.clone();
         let statements: Vec<String> = statements.iter().map(|s| s.to_string()).collect();
         block_on(async move {
@@ -262,6 +265,9 @@ impl Db {
 
     /// One integer from a query.
     pub fn count(&self, query: &str) -> i64 {
+        if self.is_postgres() {
+            return pg_scalar(&self.url, query);
+        }
         let path = self.path.clone();
         let query = query.to_string();
         block_on(async move {
@@ -273,6 +279,11 @@ impl Db {
             conn.close().await.expect("connection closes");
             n
         })
+    }
+
+    /// Whether the database is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
     }
 
     /// The number of audit events.
@@ -440,55 +451,7 @@ pub fn export_rows(text: &str) -> Vec<String> {
     lines.map(str::to_string).collect()
 }
 
-/// Names unique across test processes and threads (databases, roles).
-pub fn unique_name(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .subsec_nanos();
-    format!(
-        "{prefix}_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-/// The PostgreSQL server for tests: `CHANCERY_TEST_POSTGRES`, an admin URL. `None` (after
-/// saying why) when it is not set; under `CI=true` a missing server is a failure, not a skip.
-pub fn postgres_admin_url(test: &str) -> Option<String> {
-    match std::env::var("CHANCERY_TEST_POSTGRES") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but CHANCERY_TEST_POSTGRES is not set: {test} must run on PostgreSQL in CI"
-            );
-            eprintln!(
-                "skipping {test}: set CHANCERY_TEST_POSTGRES to a PostgreSQL admin URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
-            );
-            None
-        }
-    }
-}
-
-/// `url` with its database name replaced.
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let cut = base
-        .rfind('/')
-        .filter(|i| *i > "postgres://".len())
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{name}", &base[..cut]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
+pub use chancery_testkit::{postgres_admin_url, unique_name};
 
 /// Runs SQL statements on a PostgreSQL database; the result of each.
 pub fn pg_sql(url: &str, statements: &[&str]) -> Vec<Result<u64, String>> {
@@ -515,29 +478,37 @@ pub fn pg_sql(url: &str, statements: &[&str]) -> Vec<Result<u64, String>> {
 
 /// One boolean from a query on a PostgreSQL database.
 pub fn pg_bool(url: &str, query: &str) -> bool {
+    pg_scalar(url, query)
+}
+
+/// One value from a query on a PostgreSQL database.
+pub fn pg_scalar<T>(url: &str, query: &str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+{
     let url = url.to_string();
     let query = query.to_string();
     block_on(async move {
         let mut conn = sqlx::PgConnection::connect(&url)
             .await
             .expect("test connection to PostgreSQL opens");
-        let b: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(query.as_str()))
+        let value: T = sqlx::query_scalar(sqlx::AssertSqlSafe(query.as_str()))
             .fetch_one(&mut conn)
             .await
             .expect("query runs");
         conn.close().await.expect("connection closes");
-        b
+        value
     })
 }
 
-/// A fresh, empty PostgreSQL database on the test server, dropped (WITH FORCE) when this is
-/// dropped. Dereferences to a [`Db`] whose URL points at it, so `run`, `ok`, `refused` and
-/// `snapshot` work as on SQLite; files go in the [`Db`]'s temporary folder.
+/// A fresh, empty PostgreSQL database on the test server, dropped when this is dropped.
+/// Dereferences to a [`Db`] whose URL points at it, so `run`, `ok`, `refused` and `snapshot`
+/// work as on SQLite; files go in the [`Db`]'s temporary folder.
 #[derive(Debug)]
 pub struct PgDb {
     db: Db,
-    /// The admin URL the database was created through.
-    pub admin_url: String,
+    /// The database on the server (dropped last, after the [`Db`]).
+    pub database: chancery_testkit::PgDatabase,
     /// The database name.
     pub name: String,
 }
@@ -546,17 +517,17 @@ impl PgDb {
     /// A new empty database, or `None` when no server is configured (see
     /// [`postgres_admin_url`]).
     pub fn new(test: &str) -> Option<PgDb> {
-        let admin_url = postgres_admin_url(test)?;
-        let name = unique_name("chancery_cli_test");
-        let created = pg_sql(&admin_url, &[&format!("CREATE DATABASE {name}")]);
-        created[0].as_ref().expect("the test database is created");
+        let database = chancery_testkit::PgDatabase::create_blocking(test)?;
         let dir = tempfile::tempdir().expect("temporary folder");
         let path = dir.path().join("not-used.db");
-        let url = with_database(&admin_url, &name);
         Some(PgDb {
-            db: Db { dir, path, url },
-            admin_url,
-            name,
+            db: Db {
+                dir,
+                path,
+                url: database.url().to_string(),
+            },
+            name: database.name().to_string(),
+            database,
         })
     }
 }
@@ -565,24 +536,6 @@ impl std::ops::Deref for PgDb {
     type Target = Db;
     fn deref(&self) -> &Db {
         &self.db
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let url = self.admin_url.clone();
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        // Never panic here: this may run while a failed test unwinds.
-        let result = block_on(async move {
-            let mut conn = sqlx::PgConnection::connect(&url).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await?;
-            conn.close().await
-        });
-        if let Err(e) = result {
-            eprintln!("could not drop test database {}: {e}", self.name);
-        }
     }
 }
 

@@ -1,15 +1,18 @@
 //! The API test harness: the real application router (pages, sessions, security headers and
-//! the API) over a temp-file SQLite database holding the demo built from the shipped
-//! `content/` folder, called in-process with `tower::ServiceExt::oneshot`.
+//! the API) over a fresh copy of the demo built from the shipped `content/` folder, on SQLite
+//! or PostgreSQL (the copies come from the web harness, `tests/common`), called in-process
+//! with `tower::ServiceExt::oneshot`.
 
 #![allow(
     dead_code,
     reason = "each test binary uses a different part of the harness"
 )]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 
 use axum::Router;
 use axum::body::Body;
@@ -17,13 +20,13 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chancery_app::App;
 use chancery_store::{OpenMode, Store};
+pub use chancery_testkit::Backend;
 use chancery_web::{AppState, WebConfig};
+#[allow(unused_imports, reason = "not every test binary uses it")]
+pub use common::CONTENT;
+use common::{Database, demo_database};
 use serde_json::Value;
-use tempfile::TempDir;
 use tower::ServiceExt;
-
-/// The shipped content folder.
-pub const CONTENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../content");
 
 /// The demo tasking.
 pub const TASKING: &str = "CHN-2026-0001";
@@ -33,8 +36,7 @@ pub struct TestApp {
     pub app: App,
     pub router: Router,
     pub passwords: HashMap<String, String>,
-    pub db_path: PathBuf,
-    _dir: TempDir,
+    pub db: Database,
 }
 
 /// A response, with the body parsed as JSON when it is JSON.
@@ -97,26 +99,17 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 impl TestApp {
-    /// A fresh database with the demo loaded.
-    pub async fn new() -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("chancery.db");
-        let store = Store::open_path(&db_path, OpenMode::Create).await.unwrap();
-        store.migrate().await.unwrap();
+    /// A fresh copy of the demo on `backend`.
+    pub async fn new(backend: Backend) -> TestApp {
+        let (db, passwords) = demo_database(backend).await;
+        let store = Store::open(&db.url, OpenMode::Existing).await.unwrap();
         let app = App::new(store);
-        let demo = app.build_demo(Path::new(CONTENT)).await.unwrap();
-        let passwords = demo
-            .users
-            .into_iter()
-            .map(|u| (u.username, u.password))
-            .collect();
         let state = AppState::new(app.clone(), WebConfig::default()).unwrap();
         TestApp {
             router: chancery_web::router(state),
             app,
             passwords,
-            db_path,
-            _dir: dir,
+            db,
         }
     }
 
@@ -253,12 +246,20 @@ impl TestApp {
         }
     }
 
-    /// Every byte the database keeps on disk (main file and write-ahead log).
-    pub fn database_bytes(&self) -> Vec<u8> {
-        let mut out = std::fs::read(&self.db_path).unwrap();
-        let wal = PathBuf::from(format!("{}-wal", self.db_path.display()));
-        if let Ok(more) = std::fs::read(wal) {
-            out.extend(more);
+    /// Every byte the database keeps: on SQLite the file and its write-ahead log as stored on
+    /// disk; on PostgreSQL (whose files are the server's) every row of every table, exported.
+    pub async fn database_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match &self.db.path {
+            Some(path) => {
+                out = std::fs::read(path).unwrap();
+                if let Ok(more) = std::fs::read(format!("{}-wal", path.display())) {
+                    out.extend(more);
+                }
+            }
+            None => {
+                self.app.store.export(&mut out).await.unwrap();
+            }
         }
         out
     }

@@ -3,9 +3,10 @@
 //! cookie-jar client that logs in through the login form, and helpers that parse pages with
 //! `scraper` so tests assert on structure.
 //!
-//! The demo is built once per test process and kept as the bytes of an SQLite file; every
-//! [`TestApp`] starts from its own copy, so tests never see each other's writes. When
-//! `CHANCERY_TEST_POSTGRES` names a server, [`PgDb`] gives a fresh PostgreSQL database.
+//! Every test runs on a [`Backend`]: SQLite, and PostgreSQL when `CHANCERY_TEST_POSTGRES`
+//! names a server (`chancery_testkit::on_every_backend!`). The demo is built once per test
+//! process and backend (the bytes of an SQLite file, or a PostgreSQL template database); every
+//! [`TestApp`] starts from its own copy, so tests never see each other's writes.
 
 #![allow(dead_code)] // each test module uses a different part of the harness
 
@@ -23,9 +24,12 @@ use chancery_domain::audit::AuditRecord;
 use chancery_domain::ids::{PostCode, TaskingRef, Username};
 use chancery_domain::user::{Actor, Role};
 use chancery_store::{CommentRow, OpenMode, ReportRow, SectionRow, Store, VersionRow};
+pub use chancery_testkit::Backend;
+use chancery_testkit::PgDatabase;
 use chancery_web::{AppState, WebConfig, router};
 use http_body_util::BodyExt;
 use scraper::{ElementRef, Html, Selector};
+use std::sync::Arc;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -38,13 +42,16 @@ pub fn report_path(post: &str) -> String {
     format!("/taskings/{TASKING}/reports/{post}")
 }
 
-/// The demo database and its logins, built once per test process.
+/// The demo database and its logins, built once per test process and backend: the bytes of
+/// an SQLite file, or a PostgreSQL database nothing stays connected to (copied per test with
+/// `CREATE DATABASE … TEMPLATE`; kept for the whole process, then swept by a later run).
 struct Template {
-    sqlite: Vec<u8>,
+    image: Image,
     passwords: HashMap<String, String>,
 }
 
-static TEMPLATE: tokio::sync::OnceCell<Template> = tokio::sync::OnceCell::const_new();
+static SQLITE_TEMPLATE: tokio::sync::OnceCell<Template> = tokio::sync::OnceCell::const_new();
+static POSTGRES_TEMPLATE: tokio::sync::OnceCell<Template> = tokio::sync::OnceCell::const_new();
 
 /// Builds the demo into `store` (migrated, empty) and returns the logins.
 pub async fn build_demo(store: &Store) -> HashMap<String, String> {
@@ -60,105 +67,123 @@ pub async fn build_demo(store: &Store) -> HashMap<String, String> {
         .collect()
 }
 
-async fn template() -> &'static Template {
-    TEMPLATE
-        .get_or_init(|| async {
-            let dir = TempDir::new().unwrap();
-            let store = Store::open_path(&dir.path().join("demo.db"), OpenMode::Create)
-                .await
-                .unwrap();
-            let passwords = build_demo(&store).await;
-            let copy = dir.path().join("copy.db");
-            store.backup_sqlite(&copy).await.unwrap();
-            store.close().await;
-            Template {
-                sqlite: std::fs::read(&copy).unwrap(),
-                passwords,
-            }
-        })
-        .await
+async fn template(backend: Backend) -> &'static Template {
+    let cell = match backend {
+        Backend::Sqlite => &SQLITE_TEMPLATE,
+        Backend::Postgres => &POSTGRES_TEMPLATE,
+    };
+    cell.get_or_init(|| async move {
+        let db = Database::empty(backend).await;
+        let store = Store::open(&db.url, OpenMode::Create).await.unwrap();
+        let passwords = build_demo(&store).await;
+        let image = db.image(&store).await;
+        store.close().await;
+        Template { image, passwords }
+    })
+    .await
 }
 
-/// A fresh PostgreSQL database on the server named by `CHANCERY_TEST_POSTGRES`.
+/// A copy of a database taken at one moment, to start fresh databases from.
+#[derive(Debug, Clone)]
+pub enum Image {
+    /// A consistent copy of an SQLite file.
+    Sqlite(Arc<Vec<u8>>),
+    /// A PostgreSQL database used only as a template.
+    Postgres(Arc<PgDatabase>),
+}
+
+/// Where a test database lives; the database is removed when the last handle goes.
 #[derive(Debug)]
-pub struct PgDb {
-    /// Its URL.
+enum Place {
+    Sqlite { _dir: TempDir },
+    Postgres(PgDatabase),
+}
+
+/// A test database: its URL, and what keeps it alive.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// `sqlite:PATH` or `postgres://…/NAME`.
     pub url: String,
-    admin_url: String,
-    name: String,
+    /// The SQLite file, if SQLite.
+    pub path: Option<PathBuf>,
+    place: Arc<Place>,
 }
 
-impl PgDb {
-    /// `None` (after saying why) when no server is configured; fails under `CI=true`, where
-    /// the PostgreSQL leg must run.
-    pub async fn create() -> Option<PgDb> {
-        let Ok(admin_url) = std::env::var("CHANCERY_TEST_POSTGRES") else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but CHANCERY_TEST_POSTGRES is not set: the PostgreSQL leg must run in CI"
-            );
-            eprintln!(
-                "skipping the PostgreSQL leg: set CHANCERY_TEST_POSTGRES to a server URL to run it"
-            );
-            return None;
-        };
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!(
-            "chancery_web_test_{}_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst),
-            nanos
-        );
-        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
-            .await
-            .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let url = with_database(&admin_url, &name);
-        Some(PgDb {
-            url,
-            admin_url,
-            name,
-        })
+impl Database {
+    /// A new empty database (not migrated).
+    pub async fn empty(backend: Backend) -> Database {
+        match backend {
+            Backend::Sqlite => {
+                let dir = TempDir::new().unwrap();
+                let path = dir.path().join("chancery.db");
+                Database {
+                    url: format!("sqlite:{}", path.display()),
+                    path: Some(path),
+                    place: Arc::new(Place::Sqlite { _dir: dir }),
+                }
+            }
+            Backend::Postgres => {
+                let db = PgDatabase::create("the web suite")
+                    .await
+                    .expect("the PostgreSQL leg runs only when the test server is configured");
+                Database {
+                    url: db.url().to_string(),
+                    path: None,
+                    place: Arc::new(Place::Postgres(db)),
+                }
+            }
+        }
     }
 
-    /// Drops the database (connections still open are ended).
-    pub async fn drop_database(self) {
-        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url)
-            .await
-            .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        )))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    /// A new database holding what `image` holds.
+    pub async fn from_image(image: &Image) -> Database {
+        match image {
+            Image::Sqlite(bytes) => {
+                let db = Database::empty(Backend::Sqlite).await;
+                std::fs::write(db.path.as_ref().unwrap(), bytes.as_slice()).unwrap();
+                db
+            }
+            Image::Postgres(template) => {
+                let db = template.copy().await;
+                Database {
+                    url: db.url().to_string(),
+                    path: None,
+                    place: Arc::new(Place::Postgres(db)),
+                }
+            }
+        }
+    }
+
+    /// An image of this database as `store` (open on it) sees it now. On PostgreSQL `store`'s
+    /// pool is closed (a template must have no connections): open a new one to go on.
+    pub async fn image(&self, store: &Store) -> Image {
+        match &*self.place {
+            Place::Sqlite { .. } => {
+                let dir = TempDir::new().unwrap();
+                let path = dir.path().join("copy.db");
+                store.backup_sqlite(&path).await.unwrap();
+                Image::Sqlite(Arc::new(std::fs::read(&path).unwrap()))
+            }
+            Place::Postgres(db) => {
+                store.close().await;
+                Image::Postgres(Arc::new(db.copy().await))
+            }
+        }
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match &*self.place {
+            Place::Sqlite { .. } => Backend::Sqlite,
+            Place::Postgres(_) => Backend::Postgres,
+        }
     }
 }
 
-/// `url` with its database name replaced.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let cut = base
-        .rfind('/')
-        .filter(|i| *i > "postgres://".len())
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{name}", &base[..cut]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
+/// A fresh copy of the demo on `backend`, and its logins.
+pub async fn demo_database(backend: Backend) -> (Database, HashMap<String, String>) {
+    let t = template(backend).await;
+    (Database::from_image(&t.image).await, t.passwords.clone())
 }
 
 /// One app server over a database of its own (or shared, see [`TestApp::second_server`]).
@@ -170,86 +195,67 @@ pub struct TestApp {
     pub router: Router,
     /// Demo logins (and any added with [`TestApp::add_user`]).
     pub passwords: HashMap<String, String>,
-    /// The SQLite file, if SQLite.
-    pub db_path: Option<PathBuf>,
-    dir: Option<std::sync::Arc<TempDir>>,
+    /// The database.
+    pub db: Database,
 }
 
 impl TestApp {
-    /// The demo with default settings.
-    pub async fn new() -> TestApp {
-        TestApp::with_config(WebConfig::default()).await
+    /// The demo on `backend` with default settings.
+    pub async fn new(backend: Backend) -> TestApp {
+        TestApp::with_config(backend, WebConfig::default()).await
     }
 
-    /// The demo (a fresh copy) with `config`.
-    pub async fn with_config(config: WebConfig) -> TestApp {
-        let t = template().await;
-        let dir = TempDir::new().unwrap();
-        let path = dir.path().join("chancery.db");
-        std::fs::write(&path, &t.sqlite).unwrap();
-        TestApp::open_sqlite(path, std::sync::Arc::new(dir), t.passwords.clone(), config).await
+    /// The demo (a fresh copy) on `backend` with `config`.
+    pub async fn with_config(backend: Backend, config: WebConfig) -> TestApp {
+        let (db, passwords) = demo_database(backend).await;
+        TestApp::open(db, passwords, config).await
     }
 
-    /// An app over the SQLite file at `path` (already holding the demo).
-    pub async fn open_sqlite(
-        path: PathBuf,
-        dir: std::sync::Arc<TempDir>,
+    /// An app server over `db` (already holding the demo).
+    pub async fn open(
+        db: Database,
         passwords: HashMap<String, String>,
         config: WebConfig,
     ) -> TestApp {
-        let store = Store::open_path(&path, OpenMode::Existing).await.unwrap();
+        let store = Store::open(&db.url, OpenMode::Existing).await.unwrap();
         store.check_schema().await.unwrap();
         let state = AppState::new(App::new(store), config).unwrap();
         TestApp {
             router: router(state.clone()),
             state,
             passwords,
-            db_path: Some(path),
-            dir: Some(dir),
+            db,
         }
     }
 
-    /// An app over an existing database URL (e.g. PostgreSQL) that already holds the demo.
-    pub async fn open_url(
-        url: &str,
-        passwords: HashMap<String, String>,
-        config: WebConfig,
-    ) -> TestApp {
-        let store = Store::open(url, OpenMode::Existing).await.unwrap();
-        store.check_schema().await.unwrap();
-        let state = AppState::new(App::new(store), config).unwrap();
-        TestApp {
-            router: router(state.clone()),
-            state,
-            passwords,
-            db_path: None,
-            dir: None,
-        }
+    /// Which backend this app runs on.
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
     }
 
     /// A second, independent app server (its own store, pool and state) over the same
-    /// SQLite database file.
+    /// database.
     pub async fn second_server(&self, config: WebConfig) -> TestApp {
-        let path = self.db_path.clone().expect("second_server is for SQLite");
-        let dir = self.dir.clone().expect("SQLite apps keep their folder");
-        TestApp::open_sqlite(path, dir, self.passwords.clone(), config).await
+        TestApp::open(self.db.clone(), self.passwords.clone(), config).await
     }
 
-    /// This app's SQLite database as bytes (a consistent copy), to start copies from.
-    pub async fn sqlite_bytes(&self) -> Vec<u8> {
-        let dir = TempDir::new().unwrap();
-        let path = dir.path().join("copy.db");
-        self.store().backup_sqlite(&path).await.unwrap();
-        std::fs::read(&path).unwrap()
+    /// An image of this app's database, to start copies from (see [`TestApp::copy_from`]).
+    pub async fn image(&mut self) -> Image {
+        let image = self.db.image(self.store()).await;
+        if self.backend() == Backend::Postgres {
+            // Taking the image closed the pool: reconnect, keeping the state's settings.
+            let store = Store::open(&self.db.url, OpenMode::Existing).await.unwrap();
+            self.state.app = App::new(store);
+            self.router = router(self.state.clone());
+        }
+        image
     }
 
-    /// Another app server with this one's settings and logins over a fresh copy of `bytes`
-    /// (from [`TestApp::sqlite_bytes`]): sessions in the copy stay valid.
-    pub async fn copy_from(&self, bytes: &[u8]) -> TestApp {
-        let dir = TempDir::new().unwrap();
-        let path = dir.path().join("chancery.db");
-        std::fs::write(&path, bytes).unwrap();
-        let store = Store::open_path(&path, OpenMode::Existing).await.unwrap();
+    /// Another app server with this one's settings and logins over a fresh copy of `image`
+    /// (from [`TestApp::image`]): sessions in the copy stay valid.
+    pub async fn copy_from(&self, image: &Image) -> TestApp {
+        let db = Database::from_image(image).await;
+        let store = Store::open(&db.url, OpenMode::Existing).await.unwrap();
         // The same settings and timing-equaliser hash; only the database differs.
         let mut state = self.state.clone();
         state.app = App::new(store);
@@ -257,8 +263,7 @@ impl TestApp {
             router: router(state.clone()),
             state,
             passwords: self.passwords.clone(),
-            db_path: Some(path),
-            dir: Some(std::sync::Arc::new(dir)),
+            db,
         }
     }
 

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use chancery_web::WebConfig;
 
-use crate::common::{Resp, TestApp, report_path};
+use crate::common::{Backend, Resp, TestApp, report_path};
 
 /// A 400 error page whose message names `field`.
 #[track_caller]
@@ -19,9 +19,8 @@ fn assert_names_field(r: &Resp, field: &str) {
     assert!(detail.contains(&format!("\"{field}\"")), "{detail}");
 }
 
-#[tokio::test]
-async fn malformed_form_fields_are_400_naming_the_field() {
-    let app = TestApp::new().await;
+async fn malformed_form_fields_are_400_naming_the_field(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let mut c = app.login("london.drafter").await;
     let csrf = c.csrf("/").await;
     let before = app.snapshot().await;
@@ -140,12 +139,14 @@ async fn malformed_form_fields_are_400_naming_the_field() {
     );
 }
 
-#[tokio::test]
-async fn an_oversized_body_is_413_with_a_message_and_writes_nothing() {
-    let app = TestApp::with_config(WebConfig {
-        max_body_bytes: 2048,
-        ..WebConfig::default()
-    })
+async fn an_oversized_body_is_413_with_a_message_and_writes_nothing(backend: Backend) {
+    let app = TestApp::with_config(
+        backend,
+        WebConfig {
+            max_body_bytes: 2048,
+            ..WebConfig::default()
+        },
+    )
     .await;
     let mut c = app.login("london.drafter").await;
     let csrf = c.csrf("/").await;
@@ -188,11 +189,10 @@ async fn an_oversized_body_is_413_with_a_message_and_writes_nothing() {
     r.assert_status(StatusCode::OK);
 }
 
-#[tokio::test]
-async fn the_default_body_limit_is_the_configured_one_not_axums() {
+async fn the_default_body_limit_is_the_configured_one_not_axums(backend: Backend) {
     // 10 MiB configured by default: a 3 MiB form (above axum's built-in 2 MiB) is read and
     // refused on its merits, not as too large.
-    let app = TestApp::new().await;
+    let app = TestApp::new(backend).await;
     let mut c = app.login("london.drafter").await;
     let csrf = c.csrf("/").await;
     let big = "x".repeat(3 * 1024 * 1024);
@@ -205,9 +205,8 @@ async fn the_default_body_limit_is_the_configured_one_not_axums() {
     r.assert_status(StatusCode::CONFLICT);
 }
 
-#[tokio::test]
-async fn illegal_actions_are_409_with_the_reason_and_write_nothing() {
-    let app = TestApp::new().await;
+async fn illegal_actions_are_409_with_the_reason_and_write_nothing(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let cases = [
         // (user, post, action, extra field, words the reason must contain)
         (
@@ -293,3 +292,10 @@ async fn illegal_actions_are_409_with_the_reason_and_write_nothing() {
     );
     assert_eq!(app.snapshot().await, before);
 }
+
+chancery_testkit::on_every_backend!(
+    malformed_form_fields_are_400_naming_the_field,
+    an_oversized_body_is_413_with_a_message_and_writes_nothing,
+    the_default_body_limit_is_the_configured_one_not_axums,
+    illegal_actions_are_409_with_the_reason_and_write_nothing,
+);

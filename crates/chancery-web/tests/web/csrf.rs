@@ -6,7 +6,7 @@ use chancery_domain::Classification;
 use chancery_domain::ids::Username;
 use chancery_domain::user::Role;
 
-use crate::common::{TASKING, TestApp, report_path};
+use crate::common::{Backend, TASKING, TestApp, report_path};
 
 /// The three ways a token can be wrong: absent, garbage, another session's.
 async fn bad_tokens(app: &TestApp) -> Vec<(&'static str, Option<String>)> {
@@ -19,9 +19,10 @@ async fn bad_tokens(app: &TestApp) -> Vec<(&'static str, Option<String>)> {
     ]
 }
 
-#[tokio::test]
-async fn every_state_changing_post_without_the_right_token_is_403_and_writes_nothing() {
-    let mut app = TestApp::new().await;
+async fn every_state_changing_post_without_the_right_token_is_403_and_writes_nothing(
+    backend: Backend,
+) {
+    let mut app = TestApp::new(backend).await;
     let hash = chancery_app::hash_password("canberra-password-1").unwrap();
     app.add_user(
         "canberra.drafter",
@@ -123,9 +124,8 @@ async fn every_state_changing_post_without_the_right_token_is_403_and_writes_not
     }
 }
 
-#[tokio::test]
-async fn login_without_the_form_token_is_403_and_logs_nobody_in() {
-    let app = TestApp::new().await;
+async fn login_without_the_form_token_is_403_and_logs_nobody_in(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let before = app.snapshot().await;
     // A cross-site form has no session (so no token) or a guessed one.
     for token in [None, Some("deadbeef")] {
@@ -146,3 +146,8 @@ async fn login_without_the_form_token_is_403_and_logs_nobody_in() {
     }
     assert_eq!(app.snapshot().await, before);
 }
+
+chancery_testkit::on_every_backend!(
+    every_state_changing_post_without_the_right_token_is_403_and_writes_nothing,
+    login_without_the_form_token_is_403_and_logs_nobody_in,
+);

@@ -8,7 +8,7 @@ use chancery_domain::ids::{PostCode, SectionKey, TaskingRef};
 use chancery_domain::user::Role;
 use chancery_domain::workflow::Action;
 
-use crate::common::{Client, Doc, TASKING, TestApp, report_path};
+use crate::common::{Backend, Client, Doc, TASKING, TestApp, report_path};
 
 const SECTION: &str = "public_safety";
 const OPEN_TEXT: &str = "(U) Police recorded 1,204 violent incidents at reception centres in 2024 [@S9], a rate of 3.1 per 1,000 residents [@S10].";
@@ -42,9 +42,8 @@ async fn submit_form(
     c.post(action, &pairs).await
 }
 
-#[tokio::test]
-async fn draft_clear_transmit_accept_and_read_through_the_forms() {
-    let app = TestApp::new().await;
+async fn draft_clear_transmit_accept_and_read_through_the_forms(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let london = report_path("LONDON");
     let section_action = format!("{london}/sections/{SECTION}");
 
@@ -286,9 +285,10 @@ async fn draft_clear_transmit_accept_and_read_through_the_forms() {
     r.assert_status(StatusCode::OK);
 }
 
-#[tokio::test]
-async fn another_posts_report_is_a_404_identical_to_a_missing_one_for_every_route() {
-    let app = TestApp::new().await;
+async fn another_posts_report_is_a_404_identical_to_a_missing_one_for_every_route(
+    backend: Backend,
+) {
+    let app = TestApp::new(backend).await;
     let mut ottawa = app.login("ottawa.drafter").await;
     let csrf = ottawa.csrf("/").await;
     let before = app.snapshot().await;
@@ -380,9 +380,8 @@ async fn another_posts_report_is_a_404_identical_to_a_missing_one_for_every_rout
     assert_eq!(app.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn tasking_page_lint_counts_say_nothing_about_withheld_paragraphs() {
-    let mut app = TestApp::new().await;
+async fn tasking_page_lint_counts_say_nothing_about_withheld_paragraphs(backend: Backend) {
+    let mut app = TestApp::new(backend).await;
     let password = "canberra-password-1";
     let hash = chancery_app::hash_password(password).unwrap();
     for (name, role) in [
@@ -456,3 +455,9 @@ async fn tasking_page_lint_counts_say_nothing_about_withheld_paragraphs() {
         "the reader learns about a withheld paragraph from the completeness table: {reader_lint}"
     );
 }
+
+chancery_testkit::on_every_backend!(
+    draft_clear_transmit_accept_and_read_through_the_forms,
+    another_posts_report_is_a_404_identical_to_a_missing_one_for_every_route,
+    tasking_page_lint_counts_say_nothing_about_withheld_paragraphs,
+);

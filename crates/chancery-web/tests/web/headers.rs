@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::common::{Resp, TestApp, report_path};
+use crate::common::{Backend, Resp, TestApp, report_path};
 
 #[track_caller]
 fn assert_security_headers(what: &str, r: &Resp) {
@@ -53,9 +53,10 @@ fn assert_no_inline_code(what: &str, r: &Resp) {
     }
 }
 
-#[tokio::test]
-async fn pages_errors_404s_redirects_and_the_stylesheet_carry_the_security_headers() {
-    let app = TestApp::new().await;
+async fn pages_errors_404s_redirects_and_the_stylesheet_carry_the_security_headers(
+    backend: Backend,
+) {
+    let app = TestApp::new(backend).await;
     let mut anon = app.client();
     let mut drafter = app.login("london.drafter").await;
     let mut responses: Vec<(&str, Resp)> = vec![
@@ -137,3 +138,7 @@ async fn pages_errors_404s_redirects_and_the_stylesheet_carry_the_security_heade
     let css = &responses[4].1;
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
 }
+
+chancery_testkit::on_every_backend!(
+    pages_errors_404s_redirects_and_the_stylesheet_carry_the_security_headers,
+);

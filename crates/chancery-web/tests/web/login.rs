@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use chancery_web::WebConfig;
 
-use crate::common::{Client, TestApp};
+use crate::common::{Backend, Client, TestApp};
 
 /// A logged-in page shows the user in the header; a logged-out request goes to the login form.
 async fn logged_in_as(c: &mut Client) -> Option<String> {
@@ -20,9 +20,8 @@ async fn logged_in_as(c: &mut Client) -> Option<String> {
     }
 }
 
-#[tokio::test]
-async fn wrong_password_and_unknown_user_get_the_same_401_page_and_no_session() {
-    let app = TestApp::new().await;
+async fn wrong_password_and_unknown_user_get_the_same_401_page_and_no_session(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let before = app.snapshot().await;
     let mut c = app.client();
     let csrf = c.csrf("/login").await;
@@ -69,9 +68,10 @@ async fn wrong_password_and_unknown_user_get_the_same_401_page_and_no_session() 
     assert_eq!(app.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn five_failures_lock_the_account_and_the_address_even_for_the_right_password() {
-    let app = TestApp::new().await;
+async fn five_failures_lock_the_account_and_the_address_even_for_the_right_password(
+    backend: Backend,
+) {
+    let app = TestApp::new(backend).await;
     let fail = |c: &mut Client, user: &'static str| {
         let mut c = c.clone();
         async move {
@@ -128,9 +128,8 @@ fn cookie_attrs(set_cookie: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn login_rotates_the_session_id_and_sets_httponly_samesite_lax_cookies() {
-    let app = TestApp::new().await;
+async fn login_rotates_the_session_id_and_sets_httponly_samesite_lax_cookies(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let mut c = app.client();
     let page = c.get("/login").await;
     page.assert_status(StatusCode::OK);
@@ -175,10 +174,13 @@ async fn login_rotates_the_session_id_and_sets_httponly_samesite_lax_cookies() {
     assert_eq!(logged_in_as(&mut planted).await, None);
 
     // Served over TLS: Secure too.
-    let tls = TestApp::with_config(WebConfig {
-        secure_cookies: true,
-        ..WebConfig::default()
-    })
+    let tls = TestApp::with_config(
+        backend,
+        WebConfig {
+            secure_cookies: true,
+            ..WebConfig::default()
+        },
+    )
     .await;
     let mut c = tls.client();
     let r = c.login("reader", &tls.password("reader")).await;
@@ -193,9 +195,8 @@ async fn login_rotates_the_session_id_and_sets_httponly_samesite_lax_cookies() {
     assert!(attrs.contains(&"httponly".into()), "{attrs:?}");
 }
 
-#[tokio::test]
-async fn logout_needs_the_csrf_token_and_ends_the_session_on_the_server() {
-    let app = TestApp::new().await;
+async fn logout_needs_the_csrf_token_and_ends_the_session_on_the_server(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let mut c = app.login("reader").await;
     let csrf = c.csrf("/").await;
     let cookie = c.session_cookie().unwrap();
@@ -217,12 +218,14 @@ async fn logout_needs_the_csrf_token_and_ends_the_session_on_the_server() {
     assert_eq!(logged_in_as(&mut replay).await, None);
 }
 
-#[tokio::test]
-async fn the_absolute_timeout_ends_even_an_active_session() {
-    let app = TestApp::with_config(WebConfig {
-        absolute_timeout: Duration::from_secs(1),
-        ..WebConfig::default()
-    })
+async fn the_absolute_timeout_ends_even_an_active_session(backend: Backend) {
+    let app = TestApp::with_config(
+        backend,
+        WebConfig {
+            absolute_timeout: Duration::from_secs(1),
+            ..WebConfig::default()
+        },
+    )
     .await;
     let mut c = app.login("reader").await;
     assert_eq!(logged_in_as(&mut c).await.as_deref(), Some("reader"));
@@ -235,12 +238,14 @@ async fn the_absolute_timeout_ends_even_an_active_session() {
     assert_eq!(logged_in_as(&mut c).await, None);
 }
 
-#[tokio::test]
-async fn the_idle_timeout_counts_from_the_last_request() {
-    let app = TestApp::with_config(WebConfig {
-        idle_timeout: Duration::from_secs(2),
-        ..WebConfig::default()
-    })
+async fn the_idle_timeout_counts_from_the_last_request(backend: Backend) {
+    let app = TestApp::with_config(
+        backend,
+        WebConfig {
+            idle_timeout: Duration::from_secs(2),
+            ..WebConfig::default()
+        },
+    )
     .await;
     let mut c = app.login("reader").await;
     // Active for longer than the idle timeout: still logged in.
@@ -257,3 +262,12 @@ async fn the_idle_timeout_counts_from_the_last_request() {
     let r = c.get("/taskings/CHN-2026-0001").await;
     r.assert_redirect("/login");
 }
+
+chancery_testkit::on_every_backend!(
+    wrong_password_and_unknown_user_get_the_same_401_page_and_no_session,
+    five_failures_lock_the_account_and_the_address_even_for_the_right_password,
+    login_rotates_the_session_id_and_sets_httponly_samesite_lax_cookies,
+    logout_needs_the_csrf_token_and_ends_the_session_on_the_server,
+    the_absolute_timeout_ends_even_an_active_session,
+    the_idle_timeout_counts_from_the_last_request,
+);

@@ -18,7 +18,7 @@ use chancery_domain::ids::{PostCode, SectionKey, TaskingRef};
 use chancery_domain::user::Role;
 use chancery_domain::workflow::Action;
 
-use crate::common::{Client, Resp, TASKING, TestApp, report_path};
+use crate::common::{Backend, Client, Image, Resp, TASKING, TestApp, report_path};
 
 /// Where each report of the demo tasking stands once the matrix fixture is built.
 const REPORTS: [(&str, &str); 5] = [
@@ -321,14 +321,14 @@ async fn request(c: &mut Client, route: Route, csrf: &str) -> Resp {
 /// and a logged-in matrix user for every role × clearance × post.
 struct Fixture {
     app: TestApp,
-    bytes: Vec<u8>,
+    image: Image,
     clients: BTreeMap<String, (Client, String)>,
     not_found: String,
     hidden_titles: Vec<(Classification, String)>,
 }
 
-async fn fixture() -> Fixture {
-    let mut app = TestApp::new().await;
+async fn fixture(backend: Backend) -> Fixture {
+    let mut app = TestApp::new(backend).await;
     let password = "matrix-password-1";
     let hash = chancery_app::hash_password(password).unwrap();
     let mut names = Vec::new();
@@ -410,10 +410,10 @@ async fn fixture() -> Fixture {
         .filter(|s| s.spec.marking > U)
         .map(|s| (s.spec.marking, s.spec.title))
         .collect();
-    let bytes = app.sqlite_bytes().await;
+    let image = app.image().await;
     Fixture {
         app,
-        bytes,
+        image,
         clients,
         not_found: not_found.body,
         hidden_titles,
@@ -512,9 +512,8 @@ fn check_completeness(u: &User, r: &Resp) -> Vec<String> {
     problems
 }
 
-#[tokio::test]
-async fn every_ui_route_for_every_role_clearance_and_post() {
-    let f = fixture().await;
+async fn every_ui_route_for_every_role_clearance_and_post(backend: Backend) {
+    let f = fixture(backend).await;
     let routes = [
         Route::Dashboard,
         Route::Tasking,
@@ -550,7 +549,7 @@ async fn every_ui_route_for_every_role_clearance_and_post() {
             // (and must not write either).
             let copy;
             let app: &TestApp = if route.writes() {
-                copy = f.app.copy_from(&f.bytes).await;
+                copy = f.app.copy_from(&f.image).await;
                 &copy
             } else {
                 &f.app
@@ -600,3 +599,5 @@ async fn every_ui_route_for_every_role_clearance_and_post() {
         failures.join("\n")
     );
 }
+
+chancery_testkit::on_every_backend!(every_ui_route_for_every_role_clearance_and_post,);

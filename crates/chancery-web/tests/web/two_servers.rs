@@ -1,13 +1,12 @@
 //! Two app servers, one database (issue 7, item 5): app servers keep no state of their own, so
 //! a session started on one continues on the other and a change made through one is seen
-//! through the other at once. Run over one SQLite file, and over PostgreSQL when
+//! through the other at once. Run over one SQLite file, and over one PostgreSQL database when
 //! `CHANCERY_TEST_POSTGRES` names a server.
 
 use axum::http::StatusCode;
-use chancery_store::{OpenMode, Store};
 use chancery_web::WebConfig;
 
-use crate::common::{PgDb, TestApp, build_demo, report_path};
+use crate::common::{Backend, TestApp, report_path};
 
 async fn check_two_servers(a: &TestApp, b: &TestApp) {
     let london = report_path("LONDON");
@@ -62,25 +61,12 @@ async fn check_two_servers(a: &TestApp, b: &TestApp) {
     assert_eq!(usize::try_from(verified).unwrap(), b.audit_count().await);
 }
 
-#[tokio::test]
-async fn two_servers_over_one_sqlite_file_share_sessions_and_state() {
-    let a = TestApp::new().await;
+async fn two_servers_over_one_database_share_sessions_and_state(backend: Backend) {
+    let a = TestApp::new(backend).await;
     let b = a.second_server(WebConfig::default()).await;
-    check_two_servers(&a, &b).await;
-}
-
-#[tokio::test]
-async fn two_servers_over_one_postgres_database_share_sessions_and_state() {
-    let Some(db) = PgDb::create().await else {
-        return;
-    };
-    let store = Store::open(&db.url, OpenMode::Existing).await.unwrap();
-    let passwords = build_demo(&store).await;
-    store.close().await;
-    let a = TestApp::open_url(&db.url, passwords.clone(), WebConfig::default()).await;
-    let b = TestApp::open_url(&db.url, passwords, WebConfig::default()).await;
     check_two_servers(&a, &b).await;
     a.close().await;
     b.close().await;
-    db.drop_database().await;
 }
+
+chancery_testkit::on_every_backend!(two_servers_over_one_database_share_sessions_and_state);
