@@ -6,6 +6,7 @@
 //! the web layer are thin shells over these methods, so the rules hold identically everywhere.
 
 mod content;
+mod edits;
 mod error;
 mod evidence;
 mod reports;
@@ -20,6 +21,7 @@ use chancery_domain::user::Actor;
 use chancery_store::Store;
 
 pub use content::{ContentSummary, DemoSummary, DemoUser};
+pub use edits::RevisionView;
 pub use error::{AppError, AppResult};
 pub use reports::{PortionView, ReportView, SectionView, may_comment};
 pub use statistics::{SkipLine, StatsImportReport};

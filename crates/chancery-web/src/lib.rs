@@ -3,9 +3,15 @@
 //! (`chancery-app` → `chancery-domain::access`).
 
 pub mod api;
+mod admin;
 mod auth;
 mod error;
+mod evidence_pages;
+mod fields;
+mod history;
 mod pages;
+mod records;
+mod tokens;
 mod render;
 mod session;
 
@@ -119,7 +125,6 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/account", get(auth::account_page))
         .route("/account/password", post(auth::change_password))
-        .route("/sources", get(pages::sources))
         .route("/taskings/{reference}", get(pages::tasking))
         .route("/taskings/{reference}/reports/{post}", get(pages::report))
         .route(
@@ -139,6 +144,8 @@ pub fn router(state: AppState) -> Router {
             post(pages::comment),
         )
         .route("/static/app.css", get(pages::stylesheet))
+        .merge(evidence_pages::routes().merge(records::routes()))
+        .merge(admin::routes().merge(tokens::routes()).merge(history::routes()))
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::router())
         .fallback(|| async { WebError::NotFound })

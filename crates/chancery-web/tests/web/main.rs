@@ -12,4 +12,5 @@ mod flow;
 mod headers;
 mod login;
 mod matrix;
+mod pages;
 mod two_servers;
