@@ -390,7 +390,7 @@ async fn derived_from(
         .mark_derived_from(&me.actor, id, parent)
         .await
         .map_err(|e| match WebError::from(e) {
-            WebError::BadRequest { detail, .. } => WebError::field("derived_from", detail),
+            WebError::BadRequest { detail, .. } => fields::invalid("derived_from", detail),
             other => other,
         })?;
     Ok(Redirect::to(&format!("/sources/S{id}")).into_response())

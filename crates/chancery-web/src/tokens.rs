@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::api::auth::{create_token, revoke_token};
 use crate::auth::{CurrentUser, check_csrf};
 use crate::error::{Form, WebError};
-use crate::fields::{Fields, path_id};
+use crate::fields::{self, Fields, path_id};
 use crate::pages::{Chrome, UserBox, html};
 
 /// The token routes.
@@ -84,7 +84,15 @@ async fn create(
     let f = Fields::new(pairs);
     check_csrf(&session, f.csrf()).await?;
     let label = f.required("label")?;
-    let created = create_token(&state.app, &me.actor, label).await?;
+    let created = create_token(&state.app, &me.actor, label)
+        .await
+        .map_err(|e| match WebError::from(e) {
+            WebError::BadRequest {
+                field: Some(f),
+                detail,
+            } => fields::invalid(&f, detail),
+            other => other,
+        })?;
     page(&state, &me, Some((label.to_string(), created.secret))).await
 }
 

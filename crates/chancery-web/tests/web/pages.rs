@@ -291,8 +291,8 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
     let app = TestApp::new().await;
     let mut c = app.login("ottawa.drafter").await;
     let csrf = c.csrf("/incidents").await;
-    let mut paris = app.login("paris.drafter").await;
-    let paris_csrf = paris.csrf("/incidents").await;
+    let mut other = app.login("wellington.drafter").await;
+    let other_csrf = other.csrf("/incidents").await;
     let mut reader = app.login("reader").await;
     let reader_csrf = reader.csrf("/policies").await;
     let before = app.audit_count().await;
@@ -348,9 +348,9 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
     assert_eq!(app.store().incidents().await.unwrap().last().unwrap().spec.victims, Some(4));
     assert!(c.get("/incidents").await.doc().has(&format!("a[href='{path}']")));
     // Another post's drafter sees a U incident but may not edit it.
-    let edit_form = with_field(&incident, "csrf", &paris_csrf);
-    paris.post(&path, &edit_form).await.assert_status(StatusCode::FORBIDDEN);
-    paris.post("/incidents/999999", &edit_form).await.assert_status(StatusCode::NOT_FOUND);
+    let edit_form = with_field(&incident, "csrf", &other_csrf);
+    other.post(&path, &edit_form).await.assert_status(StatusCode::FORBIDDEN);
+    other.post("/incidents/999999", &edit_form).await.assert_status(StatusCode::NOT_FOUND);
 
     // Engagement with talking points delivered.
     let engagement = [
@@ -389,11 +389,11 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
     let stored = app.store().engagements().await.unwrap();
     assert_eq!(stored.last().unwrap().spec.talking_points.len(), 1);
     // An SBU engagement of OTTAWA does not exist for PARIS staff: the same 404 as a missing id.
-    let missing = paris.get("/engagements/999999").await;
-    let hidden = paris.get(&eng).await;
+    let missing = other.get("/engagements/999999").await;
+    let hidden = other.get(&eng).await;
     hidden.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(hidden.body, missing.body);
-    assert!(!paris.get("/engagements").await.body.contains("Assistant Deputy Minister, Policy"));
+    assert!(!other.get("/engagements").await.body.contains("Assistant Deputy Minister, Policy"));
 
     // Policy measure.
     let policy = [
@@ -433,7 +433,7 @@ async fn admins_manage_accounts_with_one_time_passwords() {
     assert!(admin.get("/admin/posts").await.body.contains("OTTAWA"));
     let new = [
         ("csrf", csrf.as_str()),
-        ("username", "paris.analyst"),
+        ("username", "other.analyst"),
         ("role", "post_drafter"),
         ("clearance", "C"),
         ("post", "PARIS"),
@@ -453,7 +453,7 @@ async fn admins_manage_accounts_with_one_time_passwords() {
     let after_create = app.audit_count().await;
     assert_eq!(after_create, before + 1);
     app.client()
-        .login("paris.analyst", &password)
+        .login("other.analyst", &password)
         .await
         .assert_redirect("/");
     let before = app.audit_count().await;
@@ -465,13 +465,13 @@ async fn admins_manage_accounts_with_one_time_passwords() {
         ("post", "PARIS"),
     ];
     admin
-        .post("/admin/users/paris.analyst", &change)
+        .post("/admin/users/other.analyst", &change)
         .await
         .assert_redirect("/admin/users");
-    let a = app.actor("paris.analyst").await;
+    let a = app.actor("other.analyst").await;
     assert_eq!((a.role, a.clearance), (Role::PostApprover, Classification::SensitiveButUnclassified));
     assert_field(
-        &admin.post("/admin/users/paris.analyst", &with_field(&change, "role", "reader")).await,
+        &admin.post("/admin/users/other.analyst", &with_field(&change, "role", "reader")).await,
         "post",
     );
     admin
@@ -480,15 +480,15 @@ async fn admins_manage_accounts_with_one_time_passwords() {
         .assert_status(StatusCode::NOT_FOUND);
 
     let r = admin
-        .post("/admin/users/paris.analyst/password", &[("csrf", &csrf)])
+        .post("/admin/users/other.analyst/password", &[("csrf", &csrf)])
         .await;
     r.assert_status(StatusCode::OK);
     let second = r.doc().text("#one-time-password");
     assert_ne!(second, password);
-    assert_eq!(app.client().login("paris.analyst", &password).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.client().login("other.analyst", &password).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.audit_count().await, before + 2, "one change, one reset");
     app.client()
-        .login("paris.analyst", &second)
+        .login("other.analyst", &second)
         .await
         .assert_redirect("/");
 
@@ -499,9 +499,9 @@ async fn admins_manage_accounts_with_one_time_passwords() {
     for path in ["/admin/users", "/admin/posts"] {
         let r = hq.get(path).await;
         r.assert_status(StatusCode::FORBIDDEN);
-        assert!(!r.body.contains("paris.analyst"));
+        assert!(!r.body.contains("other.analyst"));
     }
-    hq.post("/admin/users/paris.analyst/password", &[("csrf", &hq_csrf)])
+    hq.post("/admin/users/other.analyst/password", &[("csrf", &hq_csrf)])
         .await
         .assert_status(StatusCode::FORBIDDEN);
     assert_eq!(app.audit_count().await, before);
@@ -539,7 +539,7 @@ async fn api_tokens_are_created_shown_once_and_revoked() {
     let id = app.store().api_tokens(&app.actor("ottawa.drafter").await.username).await.unwrap()[0].id;
 
     // Someone else's token id is a 404, and stays live.
-    let mut other = app.login("paris.drafter").await;
+    let mut other = app.login("wellington.drafter").await;
     let other_csrf = other.csrf("/account/tokens").await;
     other
         .post(&format!("/account/tokens/{id}/revoke"), &[("csrf", &other_csrf)])
@@ -588,8 +588,8 @@ async fn the_revision_history_diffs_words_and_withholds_paragraphs_above_the_vie
     let page = c.get(&history).await;
     page.assert_status(StatusCode::OK);
     let doc = page.doc();
-    assert_eq!(doc.texts("#diff del.diff"), ["10%", "alpha."]);
-    assert!(doc.texts("#diff ins.diff").contains(&"12%".to_string()));
+    assert_eq!(doc.texts("#diff .diff-para del.diff"), ["10%", "alpha."]);
+    assert!(doc.texts("#diff .diff-para ins.diff").contains(&"12%".to_string()));
     assert!(doc.has("#diff .diff-inserted"));
     assert!(page.body.contains("QUINCUNX"));
 
@@ -606,9 +606,9 @@ async fn the_revision_history_diffs_words_and_withholds_paragraphs_above_the_vie
         assert_field(&r, field);
     }
     // A report the user may not see: the plain 404.
-    let mut paris = app.login("paris.drafter").await;
-    let hidden = paris.get(&history).await;
-    let missing = paris.get("/no/such/page").await;
+    let mut other = app.login("wellington.drafter").await;
+    let hidden = other.get(&history).await;
+    let missing = other.get("/no/such/page").await;
     hidden.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(hidden.body, missing.body);
 }
