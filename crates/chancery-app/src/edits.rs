@@ -13,8 +13,8 @@ use chancery_store::{EngagementRow, IncidentRow, PolicyRow, UserRow};
 use serde_json::json;
 
 use crate::evidence::{may_record, own_post};
-use crate::{App, AppError, AppResult, By, audit, hash_password, random_password};
 use crate::reject_personal_data;
+use crate::{App, AppError, AppResult, By, audit, hash_password, random_password};
 
 /// One saved revision of a section, with the paragraphs the viewer may not see replaced by
 /// their `[paragraph withheld: C]` marker.

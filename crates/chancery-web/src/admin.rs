@@ -49,12 +49,24 @@ struct UsersPage {
 }
 
 fn role_options(selected: &str) -> Choices {
-    options(Role::ALL.iter().map(|r| (r.code(), r.code().replace('_', " "))), selected)
+    options(
+        Role::ALL
+            .iter()
+            .map(|r| (r.code(), r.code().replace('_', " "))),
+        selected,
+    )
 }
 
 fn post_options(codes: &[String], selected: &str) -> Choices {
-    let mut out = vec![(String::new(), "none (HQ roles)".to_string(), selected.is_empty())];
-    out.extend(options(codes.iter().map(|c| (c.as_str(), c.clone())), selected));
+    let mut out = vec![(
+        String::new(),
+        "none (HQ roles)".to_string(),
+        selected.is_empty(),
+    )];
+    out.extend(options(
+        codes.iter().map(|c| (c.as_str(), c.clone())),
+        selected,
+    ));
     out
 }
 
@@ -71,7 +83,12 @@ async fn users(State(state): State<AppState>, me: CurrentUser) -> Result<Respons
     let users = all
         .into_iter()
         .map(|u| {
-            let post = u.actor.post.as_ref().map(|p| p.to_string()).unwrap_or_default();
+            let post = u
+                .actor
+                .post
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default();
             UserLine {
                 username: u.actor.username.to_string(),
                 active: u.active,
@@ -112,7 +129,12 @@ struct PasswordPage {
     password: String,
 }
 
-fn password_page(me: &CurrentUser, username: &Username, created: bool, password: String) -> Result<Response, WebError> {
+fn password_page(
+    me: &CurrentUser,
+    username: &Username,
+    created: bool,
+    password: String,
+) -> Result<Response, WebError> {
     let chrome = Chrome::new(me, None);
     html(PasswordPage {
         user: chrome.user,
@@ -153,7 +175,13 @@ async fn update(
     let changed = account(&f, username.clone())?;
     state
         .app
-        .update_user(&me.actor, &username, changed.role, changed.clearance, changed.post)
+        .update_user(
+            &me.actor,
+            &username,
+            changed.role,
+            changed.clearance,
+            changed.post,
+        )
         .await?;
     Ok(Redirect::to("/admin/users").into_response())
 }

@@ -13,7 +13,9 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chancery_domain::Classification;
-use chancery_domain::evidence::{Credibility, Grade, PartialDate, Reliability, SourceKind, SourceSpec};
+use chancery_domain::evidence::{
+    Credibility, Grade, PartialDate, Reliability, SourceKind, SourceSpec,
+};
 use chancery_domain::user::{Actor, Role};
 use chancery_store::{Capture, SourceRow};
 use tower_sessions::Session;
@@ -103,7 +105,13 @@ impl Filter {
     fn parse(f: &Fields) -> Result<Filter, WebError> {
         let (reliability, credibility) = match f.get("grade") {
             "" => (None, None),
-            g if g.len() == 1 => (Some(Reliability::parse(&g.to_ascii_uppercase()).map_err(|e| fields::invalid("grade", e))?), None),
+            g if g.len() == 1 => (
+                Some(
+                    Reliability::parse(&g.to_ascii_uppercase())
+                        .map_err(|e| fields::invalid("grade", e))?,
+                ),
+                None,
+            ),
             g => {
                 let grade = Grade::parse(&g.to_ascii_uppercase())
                     .map_err(|e| fields::invalid("grade", e))?;
@@ -168,7 +176,9 @@ async fn list(
         sources: shown.into_iter().map(line).collect(),
         total,
         kinds: options(
-            SourceKind::ALL.iter().map(|k| (k.code(), k.code().replace('_', " "))),
+            SourceKind::ALL
+                .iter()
+                .map(|k| (k.code(), k.code().replace('_', " "))),
             query.get("kind"),
         ),
         grade: query.get("grade").to_string(),
@@ -208,7 +218,10 @@ async fn add(
     if let Some(u) = &spec.url
         && !(u.starts_with("https://") || u.starts_with("http://"))
     {
-        return Err(fields::invalid("url", format!("{u:?} must start with https:// or http://")));
+        return Err(fields::invalid(
+            "url",
+            format!("{u:?} must start with https:// or http://"),
+        ));
     }
     if let Some(d) = spec.derived_from {
         // Like any other reference to a source the user may not see: not found.
@@ -219,7 +232,11 @@ async fn add(
             .map_err(|_| fields::invalid("derived_from", format!("there is no source S{d}")))?;
     }
     let capture = f.file.map(|(_, name, media, bytes)| Capture {
-        name: if name.is_empty() { "capture".into() } else { name },
+        name: if name.is_empty() {
+            "capture".into()
+        } else {
+            name
+        },
         media_type: media,
         bytes,
     });
@@ -330,11 +347,15 @@ async fn detail(
         echoes,
         can_record: records_evidence(&me.actor),
         reliabilities: options(
-            Reliability::ALL.iter().map(|r| (r.code(), r.code().to_string())),
+            Reliability::ALL
+                .iter()
+                .map(|r| (r.code(), r.code().to_string())),
             s.grade.reliability.code(),
         ),
         credibilities: options(
-            Credibility::ALL.iter().map(|c| (c.code(), c.code().to_string())),
+            Credibility::ALL
+                .iter()
+                .map(|c| (c.code(), c.code().to_string())),
             s.grade.credibility.code(),
         ),
     })

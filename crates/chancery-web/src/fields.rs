@@ -46,7 +46,10 @@ impl Fields {
             } else {
                 WebError::BadRequest {
                     field: None,
-                    detail: format!("the form could not be read ({}): send it again", e.body_text()),
+                    detail: format!(
+                        "the form could not be read ({}): send it again",
+                        e.body_text()
+                    ),
                 }
             }
         };
@@ -103,7 +106,9 @@ impl Fields {
         if v.is_empty() {
             return Err(WebError::field(
                 name,
-                format!("the form field \"{name}\" is required: fill it in and send the form again"),
+                format!(
+                    "the form field \"{name}\" is required: fill it in and send the form again"
+                ),
             ));
         }
         Ok(v)
@@ -203,7 +208,9 @@ pub fn options<'a>(
 /// Value → label maps are built from the domain's code lists; this one is for the classification.
 pub fn classification_options(selected: &str) -> Vec<(String, String, bool)> {
     options(
-        Classification::ALL.iter().map(|c| (c.code(), c.to_string())),
+        Classification::ALL
+            .iter()
+            .map(|c| (c.code(), c.to_string())),
         selected,
     )
 }

@@ -88,17 +88,29 @@ pub fn diff_paragraphs(old: &[String], new: &[String]) -> Vec<DiffParagraph> {
     for op in capture_diff_slices(Algorithm::Myers, old, new) {
         match op {
             DiffOp::Equal { old_index, len, .. } => {
-                out.extend(old[old_index..old_index + len].iter().map(|p| whole("same", "same", p)));
+                out.extend(
+                    old[old_index..old_index + len]
+                        .iter()
+                        .map(|p| whole("same", "same", p)),
+                );
             }
             DiffOp::Delete {
                 old_index, old_len, ..
             } => {
-                out.extend(old[old_index..old_index + old_len].iter().map(|p| whole("deleted", "del", p)));
+                out.extend(
+                    old[old_index..old_index + old_len]
+                        .iter()
+                        .map(|p| whole("deleted", "del", p)),
+                );
             }
             DiffOp::Insert {
                 new_index, new_len, ..
             } => {
-                out.extend(new[new_index..new_index + new_len].iter().map(|p| whole("inserted", "ins", p)));
+                out.extend(
+                    new[new_index..new_index + new_len]
+                        .iter()
+                        .map(|p| whole("inserted", "ins", p)),
+                );
             }
             DiffOp::Replace {
                 old_index,
@@ -158,7 +170,12 @@ fn paragraphs_of(revisions: &[RevisionView], n: i64) -> Vec<String> {
     revisions
         .iter()
         .find(|r| r.revision == n)
-        .map(|r| r.paragraphs.iter().map(|p| p.1.trim().to_string()).collect())
+        .map(|r| {
+            r.paragraphs
+                .iter()
+                .map(|p| p.1.trim().to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -190,7 +207,10 @@ async fn history(
                 .ok_or_else(|| {
                     fields::invalid(
                         "section",
-                        format!("{s:?} is not a section of this report; sections are {}", keys.join(", ")),
+                        format!(
+                            "{s:?} is not a section of this report; sections are {}",
+                            keys.join(", ")
+                        ),
                     )
                 })?
         }
@@ -198,25 +218,37 @@ async fn history(
     let revisions = state.app.section_history(&me.actor, &t, &p, &key).await?;
     let latest = revisions.last().map_or(0, |r| r.revision);
     let revision = |name: &str, default: i64| -> Result<i64, WebError> {
-        let n = q.optional(name, |s| s.parse::<i64>().map_err(|_| format!("{s:?} is not a revision number")))?;
+        let n = q.optional(name, |s| {
+            s.parse::<i64>()
+                .map_err(|_| format!("{s:?} is not a revision number"))
+        })?;
         match n {
             None => Ok(default),
             Some(n) if (0..=latest).contains(&n) => Ok(n),
             Some(n) => Err(fields::invalid(
                 name,
-                format!("revision {n} does not exist; this section has revisions 0 (empty) to {latest}"),
+                format!(
+                    "revision {n} does not exist; this section has revisions 0 (empty) to {latest}"
+                ),
             )),
         }
     };
     let to = revision("to", latest)?;
     let from = revision("from", (to - 1).max(0))?;
-    let diff = diff_paragraphs(&paragraphs_of(&revisions, from), &paragraphs_of(&revisions, to));
+    let diff = diff_paragraphs(
+        &paragraphs_of(&revisions, from),
+        &paragraphs_of(&revisions, to),
+    );
     let shown = revisions
         .iter()
         .filter(|r| r.revision == from || r.revision == to)
         .flat_map(|r| r.paragraphs.iter().filter(|p| !p.2).map(|p| p.0))
         .max();
-    let level = shown.into_iter().chain([view.banner]).max().unwrap_or(Classification::Unclassified);
+    let level = shown
+        .into_iter()
+        .chain([view.banner])
+        .max()
+        .unwrap_or(Classification::Unclassified);
     let chrome = Chrome::new(&me, Some(level));
     html(HistoryPage {
         user: chrome.user,
@@ -262,12 +294,30 @@ mod tests {
 
     #[test]
     fn paragraphs_and_words_are_marked() {
-        let old = paras(&["(U) Claims rose by 10% [@S1].", "(U) Unchanged.", "(U) Dropped."]);
-        let new = paras(&["(U) Claims rose by 12% [@S1].", "(U) Unchanged.", "(U) Added."]);
+        let old = paras(&[
+            "(U) Claims rose by 10% [@S1].",
+            "(U) Unchanged.",
+            "(U) Dropped.",
+        ]);
+        let new = paras(&[
+            "(U) Claims rose by 12% [@S1].",
+            "(U) Unchanged.",
+            "(U) Added.",
+        ]);
         let d = diff_paragraphs(&old, &new);
         assert_eq!(d[0].kind, "changed");
-        let del: Vec<&str> = d[0].segments.iter().filter(|s| s.kind == "del").map(|s| s.text.as_str()).collect();
-        let ins: Vec<&str> = d[0].segments.iter().filter(|s| s.kind == "ins").map(|s| s.text.as_str()).collect();
+        let del: Vec<&str> = d[0]
+            .segments
+            .iter()
+            .filter(|s| s.kind == "del")
+            .map(|s| s.text.as_str())
+            .collect();
+        let ins: Vec<&str> = d[0]
+            .segments
+            .iter()
+            .filter(|s| s.kind == "ins")
+            .map(|s| s.text.as_str())
+            .collect();
         assert_eq!(del, ["10%"]);
         assert_eq!(ins, ["12%"]);
         assert_eq!(d[1].kind, "same");
@@ -284,7 +334,10 @@ mod tests {
         assert_eq!((d[1].kind, d[2].kind), ("deleted", "inserted"));
         assert_eq!(d[1].segments[0].text, "[paragraph withheld: C]");
         // Two withheld markers compare equal whatever the text behind them.
-        let same = diff_paragraphs(&paras(&["[paragraph withheld: C]"]), &paras(&["[paragraph withheld: C]"]));
+        let same = diff_paragraphs(
+            &paras(&["[paragraph withheld: C]"]),
+            &paras(&["[paragraph withheld: C]"]),
+        );
         assert_eq!(same[0].kind, "same");
     }
 }

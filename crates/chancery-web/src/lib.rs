@@ -2,8 +2,8 @@
 //! database-backed sessions. Every response goes through the same access rules as the CLI
 //! (`chancery-app` → `chancery-domain::access`).
 
-pub mod api;
 mod admin;
+pub mod api;
 mod auth;
 mod error;
 mod evidence_pages;
@@ -11,9 +11,9 @@ mod fields;
 mod history;
 mod pages;
 mod records;
-mod tokens;
 mod render;
 mod session;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -145,7 +145,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/static/app.css", get(pages::stylesheet))
         .merge(evidence_pages::routes().merge(records::routes()))
-        .merge(admin::routes().merge(tokens::routes()).merge(history::routes()))
+        .merge(
+            admin::routes()
+                .merge(tokens::routes())
+                .merge(history::routes()),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::router())
         .fallback(|| async { WebError::NotFound })

@@ -43,7 +43,11 @@ fn may_edit(actor: &Actor, post: Option<&PostCode>) -> bool {
     records_evidence(actor) && post.is_none_or(|p| !actor.role.is_post_scoped() || actor.is_at(p))
 }
 
-async fn post_choices(state: &AppState, actor: &Actor, selected: &str) -> Result<Choices, WebError> {
+async fn post_choices(
+    state: &AppState,
+    actor: &Actor,
+    selected: &str,
+) -> Result<Choices, WebError> {
     let posts = state.app.store.posts().await?;
     Ok(options(
         posts
@@ -133,7 +137,11 @@ async fn known_category(state: &AppState, spec: &IncidentSpec) -> Result<(), Web
     let codes: Vec<&str> = known.iter().map(|c| c.code.as_str()).collect();
     Err(fields::invalid(
         "category",
-        format!("{:?} is not an incident category; use one of {}", spec.category.as_str(), codes.join(", ")),
+        format!(
+            "{:?} is not an incident category; use one of {}",
+            spec.category.as_str(),
+            codes.join(", ")
+        ),
     ))
 }
 
@@ -145,10 +153,7 @@ async fn incident_page(
     let all = state.app.list_incidents(&me.actor).await?;
     let (v, selected, can_edit, level) = match editing {
         Some(id) => {
-            let row = all
-                .iter()
-                .find(|i| i.id == id)
-                .ok_or(WebError::NotFound)?;
+            let row = all.iter().find(|i| i.id == id).ok_or(WebError::NotFound)?;
             let s = &row.spec;
             let v = IncidentValues {
                 post: s.post.to_string(),
@@ -173,7 +178,12 @@ async fn incident_page(
                 s.verification.code(),
                 s.marking.code(),
             );
-            (v, selected, may_edit(&me.actor, Some(&s.post)), Some(s.marking))
+            (
+                v,
+                selected,
+                may_edit(&me.actor, Some(&s.post)),
+                Some(s.marking),
+            )
         }
         None => (
             IncidentValues {
@@ -198,11 +208,15 @@ async fn incident_page(
                         None => s.occurred.to_string(),
                     },
                     post: s.post.to_string(),
-                    place: [Some(s.country.to_string()), s.region.clone(), s.locality.clone()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" · "),
+                    place: [
+                        Some(s.country.to_string()),
+                        s.region.clone(),
+                        s.locality.clone(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
                     category: s.category.to_string(),
                     counts: format!("{} / {}", opt_str(&s.victims), opt_str(&s.suspects)),
                     legal_status: s.legal_status.code().replace('_', " "),
@@ -235,11 +249,15 @@ async fn incident_page(
             &selected.0,
         ),
         legal_statuses: options(
-            LegalStatus::ALL.iter().map(|x| (x.code(), x.code().replace('_', " "))),
+            LegalStatus::ALL
+                .iter()
+                .map(|x| (x.code(), x.code().replace('_', " "))),
             selected.1,
         ),
         verifications: options(
-            Verification::ALL.iter().map(|x| (x.code(), x.code().replace('_', " "))),
+            Verification::ALL
+                .iter()
+                .map(|x| (x.code(), x.code().replace('_', " "))),
             selected.2,
         ),
         markings: classification_options(selected.3),
@@ -469,10 +487,7 @@ async fn engagement_page(
 }
 
 /// `GET /engagements`.
-async fn engagements(
-    State(state): State<AppState>,
-    me: CurrentUser,
-) -> Result<Response, WebError> {
+async fn engagements(State(state): State<AppState>, me: CurrentUser) -> Result<Response, WebError> {
     engagement_page(&state, &me, None).await
 }
 
@@ -634,7 +649,9 @@ async fn policy_page(
         can_edit: records_evidence(&me.actor),
         v,
         measure_types: options(
-            MeasureType::ALL.iter().map(|x| (x.code(), x.code().replace('_', " "))),
+            MeasureType::ALL
+                .iter()
+                .map(|x| (x.code(), x.code().replace('_', " "))),
             type_sel,
         ),
         markings: classification_options(marking_sel),

@@ -95,7 +95,10 @@ mod tests {
             &titles,
         );
         assert!(html.contains("href=\"/sources/S10\""), "{html}");
-        assert!(html.contains("title=\"Asylum claimants processed\""), "{html}");
+        assert!(
+            html.contains("title=\"Asylum claimants processed\""),
+            "{html}"
+        );
         assert!(html.contains(">[S10]</a>"), "{html}");
         // Ordinary links keep their text.
         assert!(html.contains(">the table</a>"), "{html}");

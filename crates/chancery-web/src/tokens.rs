@@ -84,15 +84,16 @@ async fn create(
     let f = Fields::new(pairs);
     check_csrf(&session, f.csrf()).await?;
     let label = f.required("label")?;
-    let created = create_token(&state.app, &me.actor, label)
-        .await
-        .map_err(|e| match WebError::from(e) {
-            WebError::BadRequest {
-                field: Some(f),
-                detail,
-            } => fields::invalid(&f, detail),
-            other => other,
-        })?;
+    let created =
+        create_token(&state.app, &me.actor, label)
+            .await
+            .map_err(|e| match WebError::from(e) {
+                WebError::BadRequest {
+                    field: Some(f),
+                    detail,
+                } => fields::invalid(&f, detail),
+                other => other,
+            })?;
     page(&state, &me, Some((label.to_string(), created.secret))).await
 }
 

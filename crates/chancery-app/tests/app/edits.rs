@@ -39,7 +39,10 @@ async fn incidents_are_edited_by_their_post_and_hq_only() {
     changed.victims = Some(4);
     changed.summary = "Arson attack on a hotel housing asylum claimants; one more injured.".into();
     let n = t.audit_count().await;
-    t.app.update_incident(&t.drafter2, id, &changed).await.unwrap();
+    t.app
+        .update_incident(&t.drafter2, id, &changed)
+        .await
+        .unwrap();
     assert_eq!(t.audit_count().await, n + 1);
     let row = t.app.visible_incident(&t.hq, id).await.unwrap();
     assert_eq!(row.spec, changed);
@@ -54,33 +57,52 @@ async fn incidents_are_edited_by_their_post_and_hq_only() {
     ];
     for (who, spec) in refusals {
         let err = t.app.update_incident(who, id, &spec).await.unwrap_err();
-        assert!(matches!(err, AppError::Forbidden(_)), "{}: {err}", who.username);
+        assert!(
+            matches!(err, AppError::Forbidden(_)),
+            "{}: {err}",
+            who.username
+        );
     }
     // No sources, personal data, a marking above the editor's clearance: refused.
     let mut bad = changed.clone();
     bad.sources.clear();
     assert!(matches!(
-        t.app.update_incident(&t.drafter, id, &bad).await.unwrap_err(),
+        t.app
+            .update_incident(&t.drafter, id, &bad)
+            .await
+            .unwrap_err(),
         AppError::Invalid(_)
     ));
     let mut bad = changed.clone();
     bad.summary = "Reported to desk@example.org".into();
     assert!(matches!(
-        t.app.update_incident(&t.drafter, id, &bad).await.unwrap_err(),
+        t.app
+            .update_incident(&t.drafter, id, &bad)
+            .await
+            .unwrap_err(),
         AppError::PersonalData { .. }
     ));
     let mut bad = changed.clone();
     bad.marking = Classification::Secret;
     assert!(matches!(
-        t.app.update_incident(&t.drafter, id, &bad).await.unwrap_err(),
+        t.app
+            .update_incident(&t.drafter, id, &bad)
+            .await
+            .unwrap_err(),
         AppError::Invalid(_)
     ));
     // A missing id is not found.
     assert!(matches!(
-        t.app.update_incident(&t.hq, id + 100, &changed).await.unwrap_err(),
+        t.app
+            .update_incident(&t.hq, id + 100, &changed)
+            .await
+            .unwrap_err(),
         AppError::NotFound(_)
     ));
-    assert_eq!(t.app.visible_incident(&t.hq, id).await.unwrap().spec, changed);
+    assert_eq!(
+        t.app.visible_incident(&t.hq, id).await.unwrap().spec,
+        changed
+    );
     assert_eq!(t.audit_count().await, n + 1);
     t.assert_chain_verifies().await;
 }
@@ -105,7 +127,11 @@ async fn engagements_and_policies_are_edited_and_audited() {
     // A talking point the tasking does not have; another post's staff.
     let err = t
         .app
-        .update_engagement(&t.drafter, id, &engagement_spec("OTTAWA", Some(&tasking), &[9]))
+        .update_engagement(
+            &t.drafter,
+            id,
+            &engagement_spec("OTTAWA", Some(&tasking), &[9]),
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("TP9"), "{err}");
@@ -114,10 +140,17 @@ async fn engagements_and_policies_are_edited_and_audited() {
         .update_engagement(&t.paris_drafter, id, &delivered)
         .await
         .unwrap_err();
-    assert!(matches!(err, AppError::NotFound(_) | AppError::Forbidden(_)), "{err}");
+    assert!(
+        matches!(err, AppError::NotFound(_) | AppError::Forbidden(_)),
+        "{err}"
+    );
 
     let s = t.source("Levels plan").await;
-    let pm = t.app.add_policy(&t.hq, &policy("Levels plan 2026", None)).await.unwrap();
+    let pm = t
+        .app
+        .add_policy(&t.hq, &policy("Levels plan 2026", None))
+        .await
+        .unwrap();
     let m = t.audit_count().await;
     t.app
         .update_policy(&t.drafter, pm, &policy("Levels plan 2026–2028", Some(s)))
@@ -141,7 +174,11 @@ async fn engagements_and_policies_are_edited_and_audited() {
         .unwrap_err();
     assert!(matches!(err, AppError::Invalid(_)), "{err}");
     assert_eq!(t.audit_count().await, m + 1);
-    assert_eq!(m, n + 1 + 2 + 1, "engagement edit, source add and grade, policy add");
+    assert_eq!(
+        m,
+        n + 1 + 2 + 1,
+        "engagement edit, source add and grade, policy add"
+    );
     t.assert_chain_verifies().await;
 }
 
@@ -163,7 +200,12 @@ async fn derived_from_points_at_an_older_visible_source() {
         .await
         .unwrap();
     assert_eq!(
-        t.app.visible_source(&t.reader, echo).await.unwrap().spec.derived_from,
+        t.app
+            .visible_source(&t.reader, echo)
+            .await
+            .unwrap()
+            .spec
+            .derived_from,
         Some(original)
     );
     // The linter now sees one independent root.
@@ -200,7 +242,12 @@ async fn derived_from_points_at_an_older_visible_source() {
 
     t.app.mark_derived_from(&t.hq, echo, None).await.unwrap();
     assert_eq!(
-        t.app.visible_source(&t.hq, echo).await.unwrap().spec.derived_from,
+        t.app
+            .visible_source(&t.hq, echo)
+            .await
+            .unwrap()
+            .spec
+            .derived_from,
         None
     );
     t.assert_chain_verifies().await;
@@ -224,7 +271,11 @@ async fn admins_change_accounts_and_reset_passwords() {
     let a = t.app.actor("ottawa.drafter").await.unwrap();
     assert_eq!(
         (a.role, a.clearance, a.post),
-        (Role::PostApprover, Classification::Secret, Some(pc("PARIS")))
+        (
+            Role::PostApprover,
+            Classification::Secret,
+            Some(pc("PARIS"))
+        )
     );
     // A post-scoped role needs a post; HQ roles have none; nobody else may; an admin keeps
     // their own admin role; a missing account is not found.
@@ -236,20 +287,38 @@ async fn admins_change_accounts_and_reset_passwords() {
     for (who, user, role, post) in bad {
         let err = t
             .app
-            .update_user(who, &Username::parse(user).unwrap(), role, Classification::Unclassified, post)
+            .update_user(
+                who,
+                &Username::parse(user).unwrap(),
+                role,
+                Classification::Unclassified,
+                post,
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Invalid(_)), "{err}");
     }
     let err = t
         .app
-        .update_user(&t.hq, &name, Role::Reader, Classification::Unclassified, None)
+        .update_user(
+            &t.hq,
+            &name,
+            Role::Reader,
+            Classification::Unclassified,
+            None,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err}");
     let err = t
         .app
-        .update_user(&t.admin, &Username::parse("nobody").unwrap(), Role::Reader, Classification::Unclassified, None)
+        .update_user(
+            &t.admin,
+            &Username::parse("nobody").unwrap(),
+            Role::Reader,
+            Classification::Unclassified,
+            None,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::NotFound(_)), "{err}");
@@ -257,9 +326,21 @@ async fn admins_change_accounts_and_reset_passwords() {
 
     let password = t.app.reset_password(&t.admin, &name).await.unwrap();
     assert!(password.len() >= 12);
-    let stored = t.app.store.user(&name).await.unwrap().unwrap().password_hash.unwrap();
+    let stored = t
+        .app
+        .store
+        .user(&name)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash
+        .unwrap();
     let hash = PasswordHash::new(&stored).unwrap();
-    assert!(Argon2::default().verify_password(password.as_bytes(), &hash).is_ok());
+    assert!(
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    );
     let err = t.app.reset_password(&t.drafter2, &name).await.unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err}");
     assert!(matches!(
@@ -277,7 +358,14 @@ async fn admins_change_accounts_and_reset_passwords() {
     .unwrap();
     let first = t.app.create_user(&t.admin, &new).await.unwrap();
     assert_ne!(first, password);
-    assert!(t.app.list_users(&t.admin).await.unwrap().iter().any(|u| u.actor == new));
+    assert!(
+        t.app
+            .list_users(&t.admin)
+            .await
+            .unwrap()
+            .iter()
+            .any(|u| u.actor == new)
+    );
     t.assert_chain_verifies().await;
 }
 
@@ -286,7 +374,10 @@ async fn section_history_withholds_paragraphs_above_the_viewer() {
     let t = TestApp::new().await;
     let tasking = t.tasking("CHN-2027-0002").classification("U").issue().await;
     t.report(&tasking, "OTTAWA")
-        .section("summary", "(U) First open text.\n\n(C) Confidential QUINCUNX.")
+        .section(
+            "summary",
+            "(U) First open text.\n\n(C) Confidential QUINCUNX.",
+        )
         .build()
         .await;
     t.save(

@@ -418,8 +418,13 @@ async fn request(c: &mut Client, route: Route, csrf: &str, ids: &Ids) -> Resp {
         }
         Route::AddSource => {
             let fields = crate::pages::source_fields(csrf);
-            crate::pages::post_multipart(c, "/sources", &fields, Some(("capture", "m.csv", &b"a,b\n"[..])))
-                .await
+            crate::pages::post_multipart(
+                c,
+                "/sources",
+                &fields,
+                Some(("capture", "m.csv", &b"a,b\n"[..])),
+            )
+            .await
         }
         Route::Grade => {
             c.post(

@@ -19,8 +19,10 @@ pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> 
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     if let Some((name, file_name, bytes)) = file {
@@ -44,7 +46,10 @@ pub fn source_fields(csrf: &str) -> Vec<(&str, &str)> {
         ("kind", "official_statistics"),
         ("publisher", "Statistics Canada"),
         ("title", "Asylum claimants processed, monthly"),
-        ("url", "https://www150.statcan.gc.ca/t1/tbl1/en/tv.action?pid=1710000901"),
+        (
+            "url",
+            "https://www150.statcan.gc.ca/t1/tbl1/en/tv.action?pid=1710000901",
+        ),
         ("published", "2025-09"),
         ("language", "en"),
         ("marking", "U"),
@@ -70,7 +75,11 @@ fn assert_field(r: &Resp, field: &str) {
     assert!(detail.contains(&format!("\"{field}\"")), "{detail}");
 }
 
-fn with_field<'a>(fields: &[(&'a str, &'a str)], name: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+fn with_field<'a>(
+    fields: &[(&'a str, &'a str)],
+    name: &'a str,
+    value: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     let mut out: Vec<_> = fields.iter().filter(|(k, _)| *k != name).copied().collect();
     out.push((name, value));
     out
@@ -90,14 +99,26 @@ async fn the_evidence_locker_filters_records_uploads_grades_and_links_echoes() {
     let all = c.get("/sources").await.doc().all("#sources tbody tr").len();
     let stats = c.get("/sources?kind=official_statistics").await;
     let kinds = stats.doc().texts("#sources tbody tr td:nth-child(3)");
-    assert!(!kinds.is_empty() && kinds.len() < all, "{} of {all}", kinds.len());
-    assert!(kinds.iter().all(|k| k == "official_statistics"), "{kinds:?}");
-    let publisher = app.store().sources().await.unwrap()[0].spec.publisher.clone();
+    assert!(
+        !kinds.is_empty() && kinds.len() < all,
+        "{} of {all}",
+        kinds.len()
+    );
+    assert!(
+        kinds.iter().all(|k| k == "official_statistics"),
+        "{kinds:?}"
+    );
+    let publisher = app.store().sources().await.unwrap()[0]
+        .spec
+        .publisher
+        .clone();
     let query: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("publisher", &publisher.to_uppercase())
         .finish();
     let by_publisher = c.get(&format!("/sources?{query}")).await;
-    let shown = by_publisher.doc().texts("#sources tbody tr td:nth-child(4)");
+    let shown = by_publisher
+        .doc()
+        .texts("#sources tbody tr td:nth-child(4)");
     let wanted = publisher.to_lowercase();
     assert!(
         !shown.is_empty() && shown.iter().all(|p| p.to_lowercase().contains(&wanted)),
@@ -105,14 +126,24 @@ async fn the_evidence_locker_filters_records_uploads_grades_and_links_echoes() {
     );
     let nothing = c.get("/sources?q=no-such-words-anywhere").await;
     assert!(nothing.doc().all("#sources tbody tr").is_empty());
-    for (query, field) in [("kind=rumour", "kind"), ("grade=G7", "grade"), ("grade=Q", "grade")] {
+    for (query, field) in [
+        ("kind=rumour", "kind"),
+        ("grade=G7", "grade"),
+        ("grade=Q", "grade"),
+    ] {
         assert_field(&c.get(&format!("/sources?{query}")).await, field);
     }
 
     // Add with a capture file: the source page shows its SHA-256.
     let capture = b"geo,period,value\nCAN,2024,173000\n";
     let fields = source_fields(&csrf);
-    let r = post_multipart(&mut c, "/sources", &fields, Some(("capture", "claims.csv", &capture[..]))).await;
+    let r = post_multipart(
+        &mut c,
+        "/sources",
+        &fields,
+        Some(("capture", "claims.csv", &capture[..])),
+    )
+    .await;
     r.assert_status(StatusCode::SEE_OTHER);
     let to = r.location().unwrap().to_string();
     let id: i64 = to
@@ -127,7 +158,14 @@ async fn the_evidence_locker_filters_records_uploads_grades_and_links_echoes() {
     let stored = app.store().source(id).await.unwrap().unwrap();
     assert_eq!(stored.created_by, "ottawa.drafter");
     assert_eq!(stored.capture_name.as_deref(), Some("claims.csv"));
-    assert_eq!(app.store().blob(&sha256_hex(capture)).await.unwrap().unwrap(), capture);
+    assert_eq!(
+        app.store()
+            .blob(&sha256_hex(capture))
+            .await
+            .unwrap()
+            .unwrap(),
+        capture
+    );
 
     // Bad input: each a 400 naming the field, nothing recorded.
     let count = app.store().sources().await.unwrap().len();
@@ -163,13 +201,22 @@ async fn the_evidence_locker_filters_records_uploads_grades_and_links_echoes() {
         ("credibility", "2"),
         ("rationale", "The statistics office's own table."),
     ];
-    for (name, value) in [("reliability", "G"), ("credibility", "7"), ("rationale", "  ")] {
-        assert_field(&c.post(&grade_path, &with_field(&grade, name, value)).await, name);
+    for (name, value) in [
+        ("reliability", "G"),
+        ("credibility", "7"),
+        ("rationale", "  "),
+    ] {
+        assert_field(
+            &c.post(&grade_path, &with_field(&grade, name, value)).await,
+            name,
+        );
     }
     c.post(&grade_path, &without(&grade, "csrf"))
         .await
         .assert_status(StatusCode::FORBIDDEN);
-    c.post(&grade_path, &grade).await.assert_redirect(&format!("/sources/S{id}"));
+    c.post(&grade_path, &grade)
+        .await
+        .assert_redirect(&format!("/sources/S{id}"));
     let graded = app.store().source(id).await.unwrap().unwrap();
     assert_eq!(graded.grade.to_string(), "B2");
     assert_eq!(graded.graded_by.as_deref(), Some("ottawa.drafter"));
@@ -183,28 +230,62 @@ async fn the_evidence_locker_filters_records_uploads_grades_and_links_echoes() {
     let itself = format!("S{id}");
     let newer = format!("S{}", id + 1);
     for value in ["S99999", "nothing", itself.as_str(), newer.as_str()] {
-        let r = c.post(&derived, &[("csrf", &csrf), ("derived_from", value)]).await;
+        let r = c
+            .post(&derived, &[("csrf", &csrf), ("derived_from", value)])
+            .await;
         assert_field(&r, "derived_from");
     }
     c.post(&derived, &[("csrf", &csrf), ("derived_from", "S1")])
         .await
         .assert_redirect(&format!("/sources/S{id}"));
-    assert_eq!(app.store().source(id).await.unwrap().unwrap().spec.derived_from, Some(1));
+    assert_eq!(
+        app.store()
+            .source(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .spec
+            .derived_from,
+        Some(1)
+    );
     let parent = c.get("/sources/S1").await;
     assert!(parent.doc().has(&format!("a[href='/sources/S{id}']")));
     c.post(&derived, &[("csrf", &csrf), ("derived_from", "")])
         .await
         .assert_status(StatusCode::SEE_OTHER);
-    assert_eq!(app.store().source(id).await.unwrap().unwrap().spec.derived_from, None);
+    assert_eq!(
+        app.store()
+            .source(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .spec
+            .derived_from,
+        None
+    );
 
     // Readers see the locker without the forms; a source id that does not exist is a 404.
     let mut reader = app.login("reader").await;
     let page = reader.get(&format!("/sources/S{id}")).await;
     page.assert_status(StatusCode::OK);
-    assert!(page.doc().form_actions().iter().all(|a| a == "/logout"), "{:?}", page.doc().form_actions());
-    assert!(!reader.get("/sources").await.doc().has("form[action='/sources'][method=post]"));
+    assert!(
+        page.doc().form_actions().iter().all(|a| a == "/logout"),
+        "{:?}",
+        page.doc().form_actions()
+    );
+    assert!(
+        !reader
+            .get("/sources")
+            .await
+            .doc()
+            .has("form[action='/sources'][method=post]")
+    );
     for path in ["/sources/S999999", "/sources/banana", "/sources/S0"] {
-        assert_eq!(reader.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            reader.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }
 
@@ -220,16 +301,27 @@ async fn an_upload_above_the_limit_is_a_413_and_records_nothing() {
     assert!(c.get("/sources").await.body.contains("at most 4096 bytes"));
     let before = app.store().sources().await.unwrap().len();
     let big = vec![b'x'; 8192];
-    let r = post_multipart(&mut c, "/sources", &source_fields(&csrf), Some(("capture", "big.csv", &big[..]))).await;
+    let r = post_multipart(
+        &mut c,
+        "/sources",
+        &source_fields(&csrf),
+        Some(("capture", "big.csv", &big[..])),
+    )
+    .await;
     r.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
     let detail = r.doc().text(".error-detail");
     assert!(detail.contains("4096 bytes"), "{detail}");
     assert_eq!(app.store().sources().await.unwrap().len(), before);
     // Just under the limit is fine.
     let small = vec![b'y'; 2048];
-    post_multipart(&mut c, "/sources", &source_fields(&csrf), Some(("capture", "ok.csv", &small[..])))
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
+    post_multipart(
+        &mut c,
+        "/sources",
+        &source_fields(&csrf),
+        Some(("capture", "ok.csv", &small[..])),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -255,11 +347,19 @@ async fn citations_read_as_endnote_references_and_the_preview_renders_them() {
     }
     // The editor carries the picker's no-JS link and the script is served from this origin.
     let editor = c.get(&report_path("LONDON")).await;
-    assert!(editor.doc().has("form a.picker-link[href='/sources/picker']"));
+    assert!(
+        editor
+            .doc()
+            .has("form a.picker-link[href='/sources/picker']")
+    );
     assert!(editor.doc().has("script[src='/static/editor.js']"));
     let js = c.get("/static/editor.js").await;
     js.assert_status(StatusCode::OK);
-    assert!(js.header("content-type").unwrap().starts_with("text/javascript"));
+    assert!(
+        js.header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     assert!(js.body.contains("/preview"));
 
     let picker = c.get("/sources/picker").await;
@@ -271,7 +371,10 @@ async fn citations_read_as_endnote_references_and_the_preview_renders_them() {
             "/preview",
             &[
                 ("csrf", &csrf),
-                ("body", "(U) Claims rose [@S1, p. 4]. <script>alert(1)</script>"),
+                (
+                    "body",
+                    "(U) Claims rose [@S1, p. 4]. <script>alert(1)</script>",
+                ),
             ],
         )
         .await;
@@ -309,7 +412,10 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
         ("suspects", "1"),
         ("legal_status", "charged"),
         ("verification", "corroborated"),
-        ("summary", "Arson attack on a hotel housing asylum claimants."),
+        (
+            "summary",
+            "Arson attack on a hotel housing asylum claimants.",
+        ),
         ("marking", "U"),
         ("sources", "S1, S2"),
     ];
@@ -324,7 +430,11 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
         ("summary", ""),
         ("post", "ottawa embassy"),
     ] {
-        assert_field(&c.post("/incidents", &with_field(&incident, name, value)).await, name);
+        assert_field(
+            &c.post("/incidents", &with_field(&incident, name, value))
+                .await,
+            name,
+        );
     }
     c.post("/incidents", &without(&incident, "csrf"))
         .await
@@ -345,28 +455,64 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
     c.post(&path, &with_field(&incident, "victims", "4"))
         .await
         .assert_redirect(&path);
-    assert_eq!(app.store().incidents().await.unwrap().last().unwrap().spec.victims, Some(4));
-    assert!(c.get("/incidents").await.doc().has(&format!("a[href='{path}']")));
+    assert_eq!(
+        app.store()
+            .incidents()
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .spec
+            .victims,
+        Some(4)
+    );
+    assert!(
+        c.get("/incidents")
+            .await
+            .doc()
+            .has(&format!("a[href='{path}']"))
+    );
     // Another post's drafter sees a U incident but may not edit it.
     let edit_form = with_field(&incident, "csrf", &other_csrf);
-    other.post(&path, &edit_form).await.assert_status(StatusCode::FORBIDDEN);
-    other.post("/incidents/999999", &edit_form).await.assert_status(StatusCode::NOT_FOUND);
+    other
+        .post(&path, &edit_form)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    other
+        .post("/incidents/999999", &edit_form)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 
     // Engagement with talking points delivered.
     let engagement = [
         ("csrf", csrf.as_str()),
         ("post", "OTTAWA"),
         ("date", "2026-02-10"),
-        ("host_office", "Immigration, Refugees and Citizenship Canada"),
+        (
+            "host_office",
+            "Immigration, Refugees and Citizenship Canada",
+        ),
         ("official_title", "Assistant Deputy Minister, Policy"),
         ("tasking", "CHN-2026-0001"),
         ("talking_points", "TP1"),
         ("talking_points", "TP2"),
-        ("host_response", "Welcomed the offer of collaboration on statistics."),
+        (
+            "host_response",
+            "Welcomed the offer of collaboration on statistics.",
+        ),
         ("marking", "SBU"),
     ];
-    for (name, value) in [("date", "10/02/2026"), ("tasking", "nope"), ("talking_points", "point one"), ("host_office", "")] {
-        assert_field(&c.post("/engagements", &with_field(&engagement, name, value)).await, name);
+    for (name, value) in [
+        ("date", "10/02/2026"),
+        ("tasking", "nope"),
+        ("talking_points", "point one"),
+        ("host_office", ""),
+    ] {
+        assert_field(
+            &c.post("/engagements", &with_field(&engagement, name, value))
+                .await,
+            name,
+        );
     }
     let r = c.post("/engagements", &engagement).await;
     r.assert_status(StatusCode::SEE_OTHER);
@@ -393,7 +539,13 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
     let hidden = other.get(&eng).await;
     hidden.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(hidden.body, missing.body);
-    assert!(!other.get("/engagements").await.body.contains("Assistant Deputy Minister, Policy"));
+    assert!(
+        !other
+            .get("/engagements")
+            .await
+            .body
+            .contains("Assistant Deputy Minister, Policy")
+    );
 
     // Policy measure.
     let policy = [
@@ -406,8 +558,17 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
         ("source", "S1"),
         ("marking", "U"),
     ];
-    for (name, value) in [("measure_type", "decree"), ("country", "XX1"), ("source", "S99999"), ("announced", "soon"), ("title", "")] {
-        assert_field(&c.post("/policies", &with_field(&policy, name, value)).await, name);
+    for (name, value) in [
+        ("measure_type", "decree"),
+        ("country", "XX1"),
+        ("source", "S99999"),
+        ("announced", "soon"),
+        ("title", ""),
+    ] {
+        assert_field(
+            &c.post("/policies", &with_field(&policy, name, value)).await,
+            name,
+        );
     }
     let r = c.post("/policies", &policy).await;
     r.assert_status(StatusCode::SEE_OTHER);
@@ -415,7 +576,12 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
     c.post(&pm, &with_field(&policy, "title", "Levels Plan (amended)"))
         .await
         .assert_redirect(&pm);
-    assert!(c.get("/policies").await.body.contains("Levels Plan (amended)"));
+    assert!(
+        c.get("/policies")
+            .await
+            .body
+            .contains("Levels Plan (amended)")
+    );
     reader
         .post(&pm, &with_field(&policy, "csrf", &reader_csrf))
         .await
@@ -439,8 +605,18 @@ async fn admins_manage_accounts_with_one_time_passwords() {
         ("post", "PARIS"),
     ];
     let before = app.audit_count().await;
-    for (name, value) in [("username", "Rome Drafter!"), ("role", "king"), ("clearance", "X"), ("post", "")] {
-        assert_field(&admin.post("/admin/users", &with_field(&new, name, value)).await, name);
+    for (name, value) in [
+        ("username", "Rome Drafter!"),
+        ("role", "king"),
+        ("clearance", "X"),
+        ("post", ""),
+    ] {
+        assert_field(
+            &admin
+                .post("/admin/users", &with_field(&new, name, value))
+                .await,
+            name,
+        );
     }
     admin
         .post("/admin/users", &without(&new, "csrf"))
@@ -469,9 +645,17 @@ async fn admins_manage_accounts_with_one_time_passwords() {
         .await
         .assert_redirect("/admin/users");
     let a = app.actor("other.analyst").await;
-    assert_eq!((a.role, a.clearance), (Role::PostApprover, Classification::SensitiveButUnclassified));
+    assert_eq!(
+        (a.role, a.clearance),
+        (Role::PostApprover, Classification::SensitiveButUnclassified)
+    );
     assert_field(
-        &admin.post("/admin/users/other.analyst", &with_field(&change, "role", "reader")).await,
+        &admin
+            .post(
+                "/admin/users/other.analyst",
+                &with_field(&change, "role", "reader"),
+            )
+            .await,
         "post",
     );
     admin
@@ -485,7 +669,10 @@ async fn admins_manage_accounts_with_one_time_passwords() {
     r.assert_status(StatusCode::OK);
     let second = r.doc().text("#one-time-password");
     assert_ne!(second, password);
-    assert_eq!(app.client().login("other.analyst", &password).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.client().login("other.analyst", &password).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(app.audit_count().await, before + 2, "one change, one reset");
     app.client()
         .login("other.analyst", &second)
@@ -512,14 +699,25 @@ async fn api_tokens_are_created_shown_once_and_revoked() {
     let app = TestApp::new().await;
     let mut c = app.login("ottawa.drafter").await;
     let csrf = c.csrf("/account/tokens").await;
-    assert_field(&c.post("/account/tokens", &[("csrf", &csrf), ("label", " ")]).await, "label");
+    assert_field(
+        &c.post("/account/tokens", &[("csrf", &csrf), ("label", " ")])
+            .await,
+        "label",
+    );
     let long = "x".repeat(101);
-    assert_field(&c.post("/account/tokens", &[("csrf", &csrf), ("label", &long)]).await, "label");
+    assert_field(
+        &c.post("/account/tokens", &[("csrf", &csrf), ("label", &long)])
+            .await,
+        "label",
+    );
     c.post("/account/tokens", &[("label", "nightly export")])
         .await
         .assert_status(StatusCode::FORBIDDEN);
     let r = c
-        .post("/account/tokens", &[("csrf", &csrf), ("label", "nightly export")])
+        .post(
+            "/account/tokens",
+            &[("csrf", &csrf), ("label", "nightly export")],
+        )
         .await;
     r.assert_status(StatusCode::OK);
     let secret = r.doc().text("#new-token");
@@ -536,13 +734,21 @@ async fn api_tokens_are_created_shown_once_and_revoked() {
     };
     let mut anon = app.client();
     anon.send(api(&secret)).await.assert_status(StatusCode::OK);
-    let id = app.store().api_tokens(&app.actor("ottawa.drafter").await.username).await.unwrap()[0].id;
+    let id = app
+        .store()
+        .api_tokens(&app.actor("ottawa.drafter").await.username)
+        .await
+        .unwrap()[0]
+        .id;
 
     // Someone else's token id is a 404, and stays live.
     let mut other = app.login("wellington.drafter").await;
     let other_csrf = other.csrf("/account/tokens").await;
     other
-        .post(&format!("/account/tokens/{id}/revoke"), &[("csrf", &other_csrf)])
+        .post(
+            &format!("/account/tokens/{id}/revoke"),
+            &[("csrf", &other_csrf)],
+        )
         .await
         .assert_status(StatusCode::NOT_FOUND);
     anon.send(api(&secret)).await.assert_status(StatusCode::OK);
@@ -550,8 +756,16 @@ async fn api_tokens_are_created_shown_once_and_revoked() {
     c.post(&format!("/account/tokens/{id}/revoke"), &[("csrf", &csrf)])
         .await
         .assert_redirect("/account/tokens");
-    anon.send(api(&secret)).await.assert_status(StatusCode::UNAUTHORIZED);
-    assert!(c.get("/account/tokens").await.doc().text("#tokens").contains("revoked"));
+    anon.send(api(&secret))
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    assert!(
+        c.get("/account/tokens")
+            .await
+            .doc()
+            .text("#tokens")
+            .contains("revoked")
+    );
 }
 
 #[tokio::test]
@@ -570,7 +784,10 @@ async fn the_revision_history_diffs_words_and_withholds_paragraphs_above_the_vie
     let mut c = app.login("london.drafter").await;
     let csrf = c.csrf("/").await;
     let save = format!("{}/sections/summary", report_path("LONDON"));
-    let start = app.section("LONDON", "summary").await.map_or(0, |s| s.revision);
+    let start = app
+        .section("LONDON", "summary")
+        .await
+        .map_or(0, |s| s.revision);
     let texts = [
         "(U) Asylum claims rose by 10% [@S1].\n\n(C) Assessment QUINCUNX alpha.",
         "(U) Asylum claims rose by 12% [@S1].\n\n(C) Assessment QUINCUNX beta.\n\n(U) A new closing paragraph.",
@@ -579,7 +796,12 @@ async fn the_revision_history_diffs_words_and_withholds_paragraphs_above_the_vie
         let revision = (start + i as i64).to_string();
         c.post(
             &save,
-            &[("csrf", &csrf), ("revision", &revision), ("body", body), ("intent", "save")],
+            &[
+                ("csrf", &csrf),
+                ("revision", &revision),
+                ("body", body),
+                ("intent", "save"),
+            ],
         )
         .await
         .assert_status(StatusCode::OK);
@@ -589,20 +811,32 @@ async fn the_revision_history_diffs_words_and_withholds_paragraphs_above_the_vie
     page.assert_status(StatusCode::OK);
     let doc = page.doc();
     assert_eq!(doc.texts("#diff .diff-para del.diff"), ["10%", "alpha."]);
-    assert!(doc.texts("#diff .diff-para ins.diff").contains(&"12%".to_string()));
+    assert!(
+        doc.texts("#diff .diff-para ins.diff")
+            .contains(&"12%".to_string())
+    );
     assert!(doc.has("#diff .diff-inserted"));
     assert!(page.body.contains("QUINCUNX"));
 
     let mut low = app.login("london.sbu").await;
     let page = low.get(&history).await;
     page.assert_status(StatusCode::OK);
-    assert!(!page.body.contains("QUINCUNX"), "a (C) paragraph reached an SBU user");
+    assert!(
+        !page.body.contains("QUINCUNX"),
+        "a (C) paragraph reached an SBU user"
+    );
     assert!(page.body.contains("[paragraph withheld: C]"));
     // The withheld paragraph changed, but the SBU reader's diff shows it unchanged.
     assert!(page.doc().all("#diff .diff-changed").len() == 1);
 
-    for (query, field) in [("section=nope", "section"), ("section=summary&from=x", "from"), ("section=summary&to=999", "to")] {
-        let r = c.get(&format!("{}/history?{query}", report_path("LONDON"))).await;
+    for (query, field) in [
+        ("section=nope", "section"),
+        ("section=summary&from=x", "from"),
+        ("section=summary&to=999", "to"),
+    ] {
+        let r = c
+            .get(&format!("{}/history?{query}", report_path("LONDON")))
+            .await;
         assert_field(&r, field);
     }
     // A report the user may not see: the plain 404.
