@@ -6,9 +6,10 @@ use chancery_domain::user::{Actor, Role};
 use chancery_store::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
 use serde_json::json;
 
+use crate::edits::check_policy;
 use crate::{App, AppError, AppResult, By, audit, reject_personal_data};
 
-fn may_record(actor: &Actor) -> AppResult<()> {
+pub(crate) fn may_record(actor: &Actor) -> AppResult<()> {
     match actor.role {
         Role::PostDrafter | Role::PostApprover | Role::HqEditor => Ok(()),
         other => Err(AppError::Forbidden(format!(
@@ -18,7 +19,7 @@ fn may_record(actor: &Actor) -> AppResult<()> {
     }
 }
 
-fn own_post(actor: &Actor, post: &chancery_domain::ids::PostCode) -> AppResult<()> {
+pub(crate) fn own_post(actor: &Actor, post: &chancery_domain::ids::PostCode) -> AppResult<()> {
     if actor.role.is_post_scoped() && !actor.is_at(post) {
         return Err(AppError::Forbidden(format!(
             "{} works for another post and cannot record for {post}",
@@ -140,22 +141,7 @@ impl App {
 
     /// Records an incident (an event: its free text is checked for personal data).
     pub async fn add_incident(&self, actor: &Actor, spec: &IncidentSpec) -> AppResult<i64> {
-        may_record(actor)?;
-        own_post(actor, &spec.post)?;
-        spec.validate()
-            .map_err(|e| AppError::invalid(format!("incident: {e}")))?;
-        for (field, text) in [
-            ("incident summary", Some(spec.summary.as_str())),
-            ("incident region", spec.region.as_deref()),
-            ("incident locality", spec.locality.as_deref()),
-        ] {
-            if let Some(text) = text {
-                reject_personal_data(field, text)?;
-            }
-        }
-        for s in &spec.sources {
-            self.visible_source(actor, *s).await?;
-        }
+        self.check_incident(actor, spec).await?;
         let record = audit(
             By::User(actor),
             "incident.add",
@@ -191,39 +177,7 @@ impl App {
     /// Records an engagement with host officials (by office and title). Its talking points
     /// must exist in the named tasking.
     pub async fn add_engagement(&self, actor: &Actor, spec: &EngagementSpec) -> AppResult<i64> {
-        may_record(actor)?;
-        own_post(actor, &spec.post)?;
-        for (field, text) in [
-            ("engagement host office", spec.host_office.as_str()),
-            ("engagement official title", spec.official_title.as_str()),
-            ("engagement host response", spec.host_response.as_str()),
-            ("engagement follow-up", spec.follow_up.as_str()),
-        ] {
-            reject_personal_data(field, text)?;
-        }
-        if spec.host_office.trim().is_empty() || spec.official_title.trim().is_empty() {
-            return Err(AppError::invalid(
-                "engagement: give the host office and the official's title",
-            ));
-        }
-        match &spec.tasking {
-            Some(reference) => {
-                let t = self.visible_tasking(actor, reference).await?;
-                for tp in &spec.talking_points {
-                    if !t.spec.talking_points.iter().any(|p| &p.id == tp) {
-                        return Err(AppError::invalid(format!(
-                            "engagement: tasking {reference} has no talking point {tp}"
-                        )));
-                    }
-                }
-            }
-            None if !spec.talking_points.is_empty() => {
-                return Err(AppError::invalid(
-                    "engagement: talking points need the tasking they come from (--tasking)",
-                ));
-            }
-            None => {}
-        }
+        self.check_engagement(actor, spec).await?;
         let record = audit(
             By::User(actor),
             "engagement.add",
@@ -269,11 +223,7 @@ impl App {
         created_by: &str,
         spec: &PolicySpec,
     ) -> AppResult<i64> {
-        if spec.title.trim().is_empty() {
-            return Err(AppError::invalid("policy: title must not be empty"));
-        }
-        reject_personal_data("policy description", &spec.description)?;
-        reject_personal_data("policy title", &spec.title)?;
+        check_policy(spec)?;
         let record = audit(
             by,
             "policy.add",

@@ -7,6 +7,7 @@
 
 pub mod cache;
 mod content;
+mod edits;
 mod error;
 mod evidence;
 mod indicators;
@@ -24,6 +25,7 @@ use chancery_domain::user::Actor;
 use chancery_store::Store;
 
 pub use content::{ContentSummary, DemoSummary, DemoUser};
+pub use edits::RevisionView;
 pub use error::{AppError, AppResult};
 pub use indicators::{StatsQuery, StatsRow, StatsSource, StatsView};
 pub use reports::{PortionView, ReportView, SectionView, may_comment};

@@ -120,7 +120,7 @@ impl App {
     }
 
     /// Loads a report the actor may see; not found otherwise, so existence does not leak.
-    async fn visible_report(
+    pub(crate) async fn visible_report(
         &self,
         actor: &Actor,
         tasking: &TaskingRef,

@@ -134,7 +134,7 @@ fn source_from_row(r: &AnyRow) -> Result<SourceRow, StoreError> {
     })
 }
 
-async fn require_source(tx: &mut Tx, id: i64, field: &str) -> Result<(), StoreError> {
+pub(crate) async fn require_source(tx: &mut Tx, id: i64, field: &str) -> Result<(), StoreError> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM sources WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut **tx)

@@ -10,6 +10,7 @@
 
 mod audit;
 mod db;
+mod edits;
 mod error;
 mod evidence;
 mod people;

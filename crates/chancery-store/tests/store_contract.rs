@@ -83,6 +83,7 @@ on_every_backend!(
     hq_return_starts_a_new_version_and_keeps_the_frozen_one,
     source_roots_follow_derived_from_chains,
     identical_captures_share_one_blob,
+    edits_replace_records_with_one_event_each,
 );
 
 /// The backend-independent contract.
@@ -1377,6 +1378,160 @@ mod contract {
 
         // Version 1 is exactly as transmitted, and no version 2 exists until transmission.
         assert_eq!(store.versions(r.id).await.unwrap(), v1);
+    }
+
+    /// Editing incidents, engagements, policy measures, `derived_from` and accounts: the row
+    /// is replaced with one audit event; a missing id or reference writes nothing.
+    pub(crate) async fn edits_replace_records_with_one_event_each(store: &Store) {
+        let s = seed(store).await;
+        let a = store
+            .insert_source(&source("A", None), None, "hq.editor", &rec("source.add"))
+            .await
+            .unwrap();
+        let b = store
+            .insert_source(&source("B", None), None, "hq.editor", &rec("source.add"))
+            .await
+            .unwrap();
+        let inc = store
+            .insert_incident(
+                &incident("attack_on_asylum_accommodation", vec![a]),
+                "hq.editor",
+                &rec("incident.add"),
+            )
+            .await
+            .unwrap();
+        let eng = store
+            .insert_engagement(&engagement(None), "hq.editor", &rec("engagement.add"))
+            .await
+            .unwrap();
+        let pm = store
+            .insert_policy(&policy(None), "hq.editor", &rec("policy.add"))
+            .await
+            .unwrap();
+        let n = events(store).await.len();
+
+        let mut changed = incident("attack_on_asylum_accommodation", vec![a, b]);
+        changed.victims = Some(5);
+        store
+            .update_incident(inc, &changed, &rec("incident.edit"))
+            .await
+            .unwrap();
+        let mut met = engagement(Some("CHN-2026-0100"));
+        met.host_response = "Agreed to exchange data.".into();
+        store
+            .update_engagement(eng, &met, &rec("engagement.edit"))
+            .await
+            .unwrap();
+        let mut measure = policy(Some(b));
+        measure.title = "Levels plan (amended)".into();
+        store
+            .update_policy(pm, &measure, &rec("policy.edit"))
+            .await
+            .unwrap();
+        store
+            .set_derived_from(b, Some(a), &rec("source.derived_from"))
+            .await
+            .unwrap();
+        let promoted = Actor::new(
+            name("ottawa.drafter"),
+            Role::PostApprover,
+            Classification::Confidential,
+            Some(post_code("PARIS")),
+        )
+        .unwrap();
+        store
+            .update_user(&promoted, &rec("user.edit"))
+            .await
+            .unwrap();
+        chain_is(store, n + 5).await;
+        assert_eq!(store.incidents().await.unwrap()[0].spec, changed);
+        assert_eq!(store.engagements().await.unwrap()[0].spec, met);
+        assert_eq!(store.policies().await.unwrap()[0].spec, measure);
+        assert_eq!(
+            store.source(b).await.unwrap().unwrap().spec.derived_from,
+            Some(a)
+        );
+        assert_eq!(
+            store
+                .user(&name("ottawa.drafter"))
+                .await
+                .unwrap()
+                .unwrap()
+                .actor,
+            promoted
+        );
+
+        // Missing ids, sources, posts: refused, nothing written.
+        let missing = [
+            store
+                .update_incident(inc + 99, &changed, &rec("incident.edit"))
+                .await,
+            store
+                .update_incident(
+                    inc,
+                    &incident("attack_on_asylum_accommodation", vec![b + 99]),
+                    &rec("incident.edit"),
+                )
+                .await,
+            store
+                .update_engagement(eng + 99, &met, &rec("engagement.edit"))
+                .await,
+            store
+                .update_policy(pm, &policy(Some(b + 99)), &rec("policy.edit"))
+                .await,
+            store
+                .set_derived_from(b + 99, Some(a), &rec("source.derived_from"))
+                .await,
+            store
+                .update_user(&actor("nobody.here", Role::Reader, None), &rec("user.edit"))
+                .await,
+        ];
+        for result in missing {
+            assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
+        }
+        assert_eq!(store.incidents().await.unwrap()[0].spec, changed);
+        assert_eq!(store.incidents().await.unwrap()[0].spec.sources, vec![a, b]);
+        chain_is(store, n + 5).await;
+
+        // Every revision of a section, oldest first.
+        let report = new_report(store, &s).await;
+        let summary = key("summary");
+        store
+            .save_section(
+                &report,
+                &summary,
+                "(U) One.",
+                0,
+                &s.drafter.username,
+                &rec("report.save_section"),
+            )
+            .await
+            .unwrap();
+        let report = store.report(&s.tasking, &s.ottawa).await.unwrap().unwrap();
+        store
+            .save_section(
+                &report,
+                &summary,
+                "(U) Two.",
+                1,
+                &s.drafter.username,
+                &rec("report.save_section"),
+            )
+            .await
+            .unwrap();
+        let revisions = store.section_revisions(report.id, &summary).await.unwrap();
+        let bodies: Vec<(i64, &str)> = revisions
+            .iter()
+            .map(|r| (r.revision, r.body.as_str()))
+            .collect();
+        assert_eq!(bodies, [(1, "(U) One."), (2, "(U) Two.")]);
+        assert!(
+            store
+                .section_revisions(report.id, &key("other"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     pub(crate) async fn source_roots_follow_derived_from_chains(store: &Store) {

@@ -2,13 +2,19 @@
 //! database-backed sessions. Every response goes through the same access rules as the CLI
 //! (`chancery-app` → `chancery-domain::access`).
 
+mod admin;
 pub mod api;
 mod auth;
 mod error;
+mod evidence_pages;
+mod fields;
+mod history;
 mod pages;
+mod records;
 mod render;
 mod session;
 mod statistics_pages;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -123,7 +129,6 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/account", get(auth::account_page))
         .route("/account/password", post(auth::change_password))
-        .route("/sources", get(pages::sources))
         .route("/statistics", get(statistics_pages::page))
         .route("/statistics.csv", get(statistics_pages::csv))
         .route("/taskings/{reference}", get(pages::tasking))
@@ -145,6 +150,12 @@ pub fn router(state: AppState) -> Router {
             post(pages::comment),
         )
         .route("/static/app.css", get(pages::stylesheet))
+        .merge(evidence_pages::routes().merge(records::routes()))
+        .merge(
+            admin::routes()
+                .merge(tokens::routes())
+                .merge(history::routes()),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::router())
         .fallback(|| async { WebError::NotFound })

@@ -19,7 +19,7 @@ use tower_sessions::Session;
 use crate::AppState;
 use crate::auth::{CurrentUser, check_csrf};
 use crate::error::{Form, WebError};
-use crate::render::{markdown, markdown_cached};
+use crate::render::{markdown_cached, markdown_cited, titles_key};
 
 /// The signed-in user as the page header shows them.
 #[derive(Debug, Clone)]
@@ -365,6 +365,8 @@ async fn report_page(
     } else {
         HashMap::new()
     };
+    let titles = crate::evidence_pages::visible_titles(state, &me.actor).await?;
+    let tkey = titles_key(&titles);
     let sections = v
         .sections
         .iter()
@@ -384,7 +386,7 @@ async fn report_page(
                         html: if p.withheld {
                             format!("[paragraph withheld: {}]", p.marking).into()
                         } else {
-                            markdown_cached(&state.html, strip_mark(&p.markdown))
+                            markdown_cached(&state.html, strip_mark(&p.markdown), &titles, &tkey)
                         },
                     })
                     .collect(),
@@ -392,7 +394,9 @@ async fn report_page(
                     .map(|p| p.body.clone())
                     .or_else(|| raw.get(s.key.as_str()).filter(|_| all_visible).cloned())
                     .unwrap_or_default(),
-                preview: pend.filter(|p| p.preview).map(|p| markdown(&p.body)),
+                preview: pend
+                    .filter(|p| p.preview)
+                    .map(|p| markdown_cited(&p.body, &titles)),
                 open: pend.is_some(),
             }
         })
@@ -684,62 +688,4 @@ pub async fn comment(
         .comment(&me.actor, &t, &p, None, &form.body)
         .await?;
     Ok(Redirect::to(&format!("/taskings/{t}/reports/{p}#comments")).into_response())
-}
-
-struct SourceLine {
-    id: i64,
-    grade: String,
-    rationale: String,
-    kind: String,
-    publisher: String,
-    title: String,
-    url: Option<String>,
-    published: String,
-    sha: String,
-    graded_by: String,
-    derived_from: Option<i64>,
-}
-
-#[derive(Template)]
-#[template(path = "sources.html")]
-struct SourcesPage {
-    user: Option<UserBox>,
-    csrf: String,
-    banner: Option<(String, String)>,
-    sources: Vec<SourceLine>,
-}
-
-/// `GET /sources`: the evidence locker.
-pub async fn sources(State(state): State<AppState>, me: CurrentUser) -> Result<Response, WebError> {
-    let list = state.app.list_sources(&me.actor).await?;
-    let top = list.iter().map(|s| s.spec.marking).max();
-    let sources = list
-        .into_iter()
-        .map(|s| SourceLine {
-            id: s.id,
-            grade: s.grade.to_string(),
-            rationale: s.grade_rationale.unwrap_or_default(),
-            kind: s.spec.kind.code().into(),
-            publisher: s.spec.publisher,
-            title: s.spec.title,
-            url: s
-                .spec
-                .url
-                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
-            published: s.spec.published.map(|d| d.to_string()).unwrap_or_default(),
-            sha: s
-                .capture_sha256
-                .map(|h| h.chars().take(16).collect())
-                .unwrap_or_default(),
-            graded_by: s.graded_by.unwrap_or_default(),
-            derived_from: s.spec.derived_from,
-        })
-        .collect();
-    let chrome = Chrome::new(&me, top);
-    html(SourcesPage {
-        user: chrome.user,
-        csrf: chrome.csrf,
-        banner: chrome.banner,
-        sources,
-    })
 }

@@ -10,6 +10,9 @@
 //! asserts on the page's content and saves a full-page screenshot under
 //! `target/browser-screenshots/NN-step.png`.
 //!
+//! Along the way the drafter opens the citation picker in the editor, picks a source (its code
+//! is inserted at the cursor) and watches the live preview render the text with its citation.
+//!
 //! Without chromium or chromedriver the test says why and passes, except under `CI=true`,
 //! where it fails.
 
@@ -243,6 +246,57 @@ async fn write_section(b: &mut Browser, section: &str, body: &str) -> Result<Str
     save_section(b, section).await
 }
 
+/// In the summary editor: types a sentence, opens the citation picker, picks S10 (inserted at
+/// the cursor) and waits for the live preview to show the sentence with its endnote-style
+/// citation link, rendered by the server while typing (nothing is saved).
+async fn pick_citation_with_live_preview(b: &mut Browser) -> Result<()> {
+    let details = "section#summary details";
+    if b.find(details).await?.attr("open").await?.is_none() {
+        b.click(&format!("{details} > summary")).await?;
+    }
+    let area = format!("{details} textarea[name=body]");
+    b.type_into(&area, "(U) Asylum applications rose in 2024 ")
+        .await?;
+    b.click(&format!("{details} button.picker-open")).await?;
+    let list = b.wait_text(&format!("{details} .picker"), "[@S10]").await?;
+    must_contain(
+        "the citation picker",
+        &list,
+        "Refugee Population Statistics Database",
+    )?;
+    b.shot("drafter-citation-picker").await?;
+    b.click(&format!("{details} .picker button[data-code='[@S10]']"))
+        .await?;
+    let value = b
+        .find(&area)
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    must_contain("the text after picking", &value, "rose in 2024 [@S10]")?;
+    let preview = b
+        .wait_text(&format!("{details} .live-preview"), "[S10]")
+        .await?;
+    must_contain(
+        "the live preview",
+        &preview,
+        "Asylum applications rose in 2024",
+    )?;
+    let html = b
+        .find(&format!("{details} .live-preview"))
+        .await?
+        .html(false)
+        .await?;
+    must_contain("the live preview's link", &html, "href=\"/sources/S10\"")?;
+    must_contain(
+        "the live preview's link title",
+        &html,
+        "title=\"Refugee Population Statistics Database",
+    )?;
+    b.shot("drafter-live-preview").await?;
+    Ok(())
+}
+
 async fn act(b: &mut Browser, action: &str, status: &str) -> Result<String> {
     b.click(&format!(
         "form[action$='/actions/{action}'] button[type=submit]"
@@ -333,9 +387,12 @@ async fn scenario(b: &mut Browser, summary: &DemoSummary) -> Result<()> {
     must_not_contain("lints after citing", &lint, "public_safety")?;
     let section = b.find("section#public_safety").await?;
     let html = section.html(false).await?;
-    must_contain("the cited paragraph", &html, "href=\"/sources#S10\"")?;
-    must_contain("the cited paragraph", &html, "href=\"/sources#S9\"")?;
+    must_contain("the cited paragraph", &html, "href=\"/sources/S10\"")?;
+    must_contain("the cited paragraph", &html, ">[S10]</a>")?;
+    must_contain("the cited paragraph", &html, "href=\"/sources/S9\"")?;
     b.shot("drafter-figure-cited").await?;
+
+    pick_citation_with_live_preview(b).await?;
 
     // Every other required section, until the panel is clean.
     for (key, body) in [

@@ -10,6 +10,7 @@ mod common;
 
 mod access;
 mod demo;
+mod edits;
 mod evidence;
 mod statistics;
 mod users;

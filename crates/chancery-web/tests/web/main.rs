@@ -15,4 +15,5 @@ mod headers;
 mod login;
 mod matrix;
 mod statistics;
+mod pages;
 mod two_servers;

@@ -38,6 +38,24 @@ const SECRET: &str = "QUINCUNX";
 const STATS_QUERY: &str = "code=asylum_rate_per_100k&countries=CAN,NZL,DEU&from=2015&to=2024";
 /// The draft tasking (HQ only).
 const DRAFT_TASKING: &str = "CHN-2026-0002";
+/// A word only in the (C) incident and engagement of LONDON: never shown to another post's
+/// staff (records of another post are theirs to see only when unclassified).
+const LOCAL: &str = "PALIMPSEST";
+
+/// Records the fixture adds for the evidence and record routes.
+#[derive(Debug, Clone, Copy)]
+struct Ids {
+    /// A (C) source.
+    c_source: i64,
+    /// A (C) incident of LONDON.
+    incident: i64,
+    /// A (C) engagement of LONDON.
+    engagement: i64,
+    /// A (U) policy measure.
+    policy: i64,
+    /// An API token of hq.editor.
+    token: i64,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rel {
@@ -133,6 +151,39 @@ enum Route {
     /// The explorer (page and API) with a bad parameter.
     StatisticsBad,
     ApiStatisticsBad,
+    // The evidence locker, preview and picker.
+    SourcesFiltered,
+    SourcePage(Classification),
+    Picker,
+    Preview,
+    AddSource,
+    Grade,
+    DerivedFrom,
+    // Incidents, engagements, policy measures (the (C) records belong to LONDON).
+    Incidents,
+    IncidentPage,
+    CreateIncident,
+    EditIncident,
+    Engagements,
+    EngagementPage,
+    CreateEngagement,
+    EditEngagement,
+    Policies,
+    PolicyPage,
+    CreatePolicy,
+    EditPolicy,
+    // Admin.
+    AdminUsers,
+    AdminPosts,
+    AdminCreate,
+    AdminUpdate,
+    AdminReset,
+    // My account: tokens.
+    Tokens,
+    CreateToken,
+    RevokeOthersToken,
+    // The revision history of a report.
+    History(&'static str, &'static str),
 }
 
 impl Route {
@@ -148,27 +199,55 @@ impl Route {
                 | Route::ApiStatisticsBad
         )
     }
-}
 
-impl Route {
     fn target(self) -> &'static str {
         match self {
-            Route::Report(post, _) => post,
+            Route::Report(post, _) | Route::History(post, _) => post,
             Route::Start => UNSTARTED,
             Route::Save | Route::Act("submit") => "LONDON",
             Route::Act("clear") => "WELLINGTON",
             Route::Act("transmit") => "PARIS",
             Route::Act(_) | Route::Comment => "OTTAWA",
-            // Post-independent pages: "own" is any staged post.
-            Route::Dashboard | Route::Tasking | Route::Sources | Route::Account => "LONDON",
-            _ => "OTTAWA",
+            // Post-independent pages, and LONDON's records: "own" is LONDON.
+            _ => "LONDON",
         }
     }
 
     fn writes(self) -> bool {
         matches!(
             self,
-            Route::Start | Route::Save | Route::Act(_) | Route::Comment
+            Route::Start
+                | Route::Save
+                | Route::Act(_)
+                | Route::Comment
+                | Route::AddSource
+                | Route::Grade
+                | Route::DerivedFrom
+                | Route::CreateIncident
+                | Route::EditIncident
+                | Route::CreateEngagement
+                | Route::EditEngagement
+                | Route::CreatePolicy
+                | Route::EditPolicy
+                | Route::AdminCreate
+                | Route::AdminUpdate
+                | Route::AdminReset
+                | Route::CreateToken
+                | Route::RevokeOthersToken
+        )
+    }
+
+    /// Routes about the (SBU) demo tasking and its reports.
+    fn on_tasking(self) -> bool {
+        matches!(
+            self,
+            Route::Tasking
+                | Route::Report(..)
+                | Route::History(..)
+                | Route::Start
+                | Route::Save
+                | Route::Act(_)
+                | Route::Comment
         )
     }
 }
@@ -186,9 +265,7 @@ fn sees_report(u: &User, status: &str) -> bool {
 fn expected(route: Route, u: &User) -> StatusCode {
     use StatusCode as S;
     let own_staff = u.rel == Some(Rel::Own);
-    let on_tasking =
-        !matches!(route, Route::Dashboard | Route::Sources | Route::Account) && !route.statistics();
-    if on_tasking && u.clearance == U {
+    if route.on_tasking() && u.clearance == U {
         return S::NOT_FOUND;
     }
     let status_of = |post: &str| {
@@ -199,7 +276,74 @@ fn expected(route: Route, u: &User) -> StatusCode {
             .unwrap()
     };
     let visible = |post: &str| sees_report(u, status_of(post));
+    // Who records evidence and records: post staff (for their post) and HQ editors.
+    let records = matches!(
+        u.role,
+        Role::PostDrafter | Role::PostApprover | Role::HqEditor
+    );
+    let for_post = records && (u.rel.is_none() || own_staff);
+    // LONDON's (C) records: cleared for C, and (if post-scoped) at LONDON.
+    let sees_local_c = u.clearance >= C && (u.rel.is_none() || own_staff);
+    let record_write = |visible: bool| match (visible, records) {
+        (false, _) => S::NOT_FOUND,
+        (true, true) => S::SEE_OTHER,
+        (true, false) => S::FORBIDDEN,
+    };
+    let admin = |ok: StatusCode| {
+        if u.role == Role::Admin {
+            ok
+        } else {
+            S::FORBIDDEN
+        }
+    };
     match route {
+        Route::SourcesFiltered
+        | Route::Picker
+        | Route::Preview
+        | Route::Incidents
+        | Route::Engagements
+        | Route::Policies
+        | Route::PolicyPage
+        | Route::Tokens
+        | Route::CreateToken => S::OK,
+        Route::SourcePage(level) => {
+            if u.clearance >= level {
+                S::OK
+            } else {
+                S::NOT_FOUND
+            }
+        }
+        Route::AddSource | Route::CreatePolicy | Route::EditPolicy | Route::DerivedFrom => {
+            record_write(true)
+        }
+        Route::Grade => record_write(u.clearance >= C),
+        Route::IncidentPage | Route::EngagementPage => {
+            if sees_local_c {
+                S::OK
+            } else {
+                S::NOT_FOUND
+            }
+        }
+        Route::EditIncident | Route::EditEngagement => record_write(sees_local_c),
+        Route::CreateIncident | Route::CreateEngagement => {
+            if for_post {
+                S::SEE_OTHER
+            } else {
+                S::FORBIDDEN
+            }
+        }
+        Route::AdminUsers | Route::AdminPosts | Route::AdminCreate | Route::AdminReset => {
+            admin(S::OK)
+        }
+        Route::AdminUpdate => admin(S::SEE_OTHER),
+        Route::RevokeOthersToken => S::NOT_FOUND,
+        Route::History(_, status) => {
+            if sees_report(u, status) {
+                S::OK
+            } else {
+                S::NOT_FOUND
+            }
+        }
         Route::Dashboard | Route::Tasking | Route::Sources | Route::Account => S::OK,
         // Official statistics are public data: every signed-in role reads them.
         Route::StatisticsBad | Route::ApiStatisticsBad => S::BAD_REQUEST,
@@ -259,9 +403,140 @@ fn expected(route: Route, u: &User) -> StatusCode {
 }
 
 /// Sends the route's request.
-async fn request(c: &mut Client, route: Route, csrf: &str) -> Resp {
+async fn request(c: &mut Client, route: Route, csrf: &str, ids: &Ids) -> Resp {
     let base = report_path(route.target());
+    let incident = [
+        ("csrf", csrf),
+        ("post", "LONDON"),
+        ("occurred", "2025-06"),
+        ("country", "GBR"),
+        ("category", "hate_crime_against_migrants"),
+        ("legal_status", "charged"),
+        ("verification", "corroborated"),
+        ("summary", "Matrix incident."),
+        ("marking", "U"),
+        ("sources", "S1"),
+    ];
+    let engagement = [
+        ("csrf", csrf),
+        ("post", "LONDON"),
+        ("date", "2026-02-10"),
+        ("host_office", "Home Office"),
+        ("official_title", "Director, Migration Policy"),
+        ("host_response", "Matrix response."),
+        ("marking", "U"),
+    ];
+    let policy = [
+        ("csrf", csrf),
+        ("country", "GBR"),
+        ("title", "Matrix measure"),
+        ("measure_type", "law"),
+        ("marking", "U"),
+    ];
     match route {
+        Route::SourcesFiltered => c.get("/sources?kind=official_statistics&grade=A&q=a").await,
+        Route::SourcePage(level) => {
+            let id = if level == C { ids.c_source } else { 1 };
+            c.get(&format!("/sources/S{id}")).await
+        }
+        Route::Picker => c.get("/sources/picker").await,
+        Route::Preview => {
+            c.post(
+                "/preview",
+                &[("csrf", csrf), ("body", "(U) Matrix preview [@S1].")],
+            )
+            .await
+        }
+        Route::AddSource => {
+            let fields = crate::pages::source_fields(csrf);
+            crate::pages::post_multipart(
+                c,
+                "/sources",
+                &fields,
+                Some(("capture", "m.csv", &b"a,b\n"[..])),
+            )
+            .await
+        }
+        Route::Grade => {
+            c.post(
+                &format!("/sources/S{}/grade", ids.c_source),
+                &[
+                    ("csrf", csrf),
+                    ("reliability", "B"),
+                    ("credibility", "2"),
+                    ("rationale", "Matrix grading."),
+                ],
+            )
+            .await
+        }
+        Route::DerivedFrom => {
+            c.post(
+                "/sources/S3/derived-from",
+                &[("csrf", csrf), ("derived_from", "S2")],
+            )
+            .await
+        }
+        Route::Incidents => c.get("/incidents").await,
+        Route::IncidentPage => c.get(&format!("/incidents/{}", ids.incident)).await,
+        Route::CreateIncident => c.post("/incidents", &incident).await,
+        Route::EditIncident => {
+            c.post(&format!("/incidents/{}", ids.incident), &incident)
+                .await
+        }
+        Route::Engagements => c.get("/engagements").await,
+        Route::EngagementPage => c.get(&format!("/engagements/{}", ids.engagement)).await,
+        Route::CreateEngagement => c.post("/engagements", &engagement).await,
+        Route::EditEngagement => {
+            c.post(&format!("/engagements/{}", ids.engagement), &engagement)
+                .await
+        }
+        Route::Policies => c.get("/policies").await,
+        Route::PolicyPage => c.get(&format!("/policies/{}", ids.policy)).await,
+        Route::CreatePolicy => c.post("/policies", &policy).await,
+        Route::EditPolicy => c.post(&format!("/policies/{}", ids.policy), &policy).await,
+        Route::AdminUsers => c.get("/admin/users").await,
+        Route::AdminPosts => c.get("/admin/posts").await,
+        Route::AdminCreate => {
+            c.post(
+                "/admin/users",
+                &[
+                    ("csrf", csrf),
+                    ("username", "m.created"),
+                    ("role", "reader"),
+                    ("clearance", "U"),
+                ],
+            )
+            .await
+        }
+        Route::AdminUpdate => {
+            c.post(
+                "/admin/users/london.drafter",
+                &[
+                    ("csrf", csrf),
+                    ("role", "post_drafter"),
+                    ("clearance", "SBU"),
+                    ("post", "LONDON"),
+                ],
+            )
+            .await
+        }
+        Route::AdminReset => {
+            c.post("/admin/users/london.drafter/password", &[("csrf", csrf)])
+                .await
+        }
+        Route::Tokens => c.get("/account/tokens").await,
+        Route::CreateToken => {
+            c.post("/account/tokens", &[("csrf", csrf), ("label", "matrix")])
+                .await
+        }
+        Route::RevokeOthersToken => {
+            c.post(
+                &format!("/account/tokens/{}/revoke", ids.token),
+                &[("csrf", csrf)],
+            )
+            .await
+        }
+        Route::History(post, _) => c.get(&format!("{}/history", report_path(post))).await,
         Route::Dashboard => c.get("/").await,
         Route::Tasking => c.get(&format!("/taskings/{TASKING}")).await,
         Route::Sources => c.get("/sources").await,
@@ -325,6 +600,7 @@ struct Fixture {
     clients: BTreeMap<String, (Client, String)>,
     not_found: String,
     hidden_titles: Vec<(Classification, String)>,
+    ids: Ids,
 }
 
 async fn fixture(backend: Backend) -> Fixture {
@@ -392,6 +668,7 @@ async fn fixture(backend: Backend) -> Fixture {
     for (post, status) in REPORTS {
         assert_eq!(app.report_row(post).await.unwrap().status.code(), status);
     }
+    let ids = records(&app).await;
 
     let mut clients = BTreeMap::new();
     for (name, ..) in &names {
@@ -417,6 +694,104 @@ async fn fixture(backend: Backend) -> Fixture {
         clients,
         not_found: not_found.body,
         hidden_titles,
+        ids,
+    }
+}
+
+/// The (C) source, LONDON's (C) incident and engagement, a (U) policy measure and an API
+/// token of hq.editor, recorded through the real use cases.
+async fn records(app: &TestApp) -> Ids {
+    use chancery_domain::evidence::{
+        EngagementSpec, IncidentSpec, LegalStatus, MeasureType, PartialDate, PolicySpec,
+        SourceKind, SourceSpec, Verification,
+    };
+    use chancery_domain::ids::{CountryCode, VocabCode};
+    let hq = app.actor("hq.editor").await;
+    let a = &app.state.app;
+    let c_source = a
+        .add_source(
+            &hq,
+            &SourceSpec {
+                kind: SourceKind::MeetingNote,
+                publisher: "Embassy London".into(),
+                title: format!("{SECRET} assessment note"),
+                url: None,
+                published: None,
+                language: "en".into(),
+                marking: C,
+                derived_from: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let london = PostCode::parse("LONDON").unwrap();
+    let incident = a
+        .add_incident(
+            &hq,
+            &IncidentSpec {
+                post: london.clone(),
+                occurred: PartialDate::parse("2025-05").unwrap(),
+                occurred_until: None,
+                country: CountryCode::parse("GBR").unwrap(),
+                region: None,
+                locality: None,
+                category: VocabCode::parse("hate_crime_against_migrants").unwrap(),
+                victims: Some(2),
+                suspects: None,
+                legal_status: LegalStatus::Suspected,
+                verification: Verification::Unverified,
+                summary: format!("{LOCAL} {SECRET} incident."),
+                marking: C,
+                sources: vec![1],
+            },
+        )
+        .await
+        .unwrap();
+    let engagement = a
+        .add_engagement(
+            &hq,
+            &EngagementSpec {
+                post: london,
+                tasking: None,
+                date: chancery_domain::dates::parse("2026-01-15").unwrap(),
+                host_office: "Home Office".into(),
+                official_title: "Director, Asylum Policy".into(),
+                talking_points: Vec::new(),
+                host_response: format!("{LOCAL} {SECRET} response."),
+                follow_up: String::new(),
+                marking: C,
+            },
+        )
+        .await
+        .unwrap();
+    let policy = a
+        .add_policy(
+            &hq,
+            &PolicySpec {
+                country: CountryCode::parse("GBR").unwrap(),
+                title: "Matrix policy".into(),
+                measure_type: MeasureType::Law,
+                announced: None,
+                in_force: None,
+                description: String::new(),
+                source: None,
+                targets: Vec::new(),
+                marking: U,
+            },
+        )
+        .await
+        .unwrap();
+    let token = chancery_web::api::auth::create_token(a, &hq, "matrix")
+        .await
+        .unwrap()
+        .id;
+    Ids {
+        c_source,
+        incident,
+        engagement,
+        policy,
+        token,
     }
 }
 
@@ -439,6 +814,9 @@ fn check_cell(f: &Fixture, route: Route, u: &User, r: &Resp) -> Vec<String> {
     }
     if u.clearance == U && (r.body.contains(TASKING) || r.body.contains("large-scale migration")) {
         problems.push("the SBU tasking reached a U user".into());
+    }
+    if u.rel == Some(Rel::Other) && r.body.contains(LOCAL) {
+        problems.push("another post's (C) record reached post staff".into());
     }
     if !matches!(u.role, Role::HqEditor | Role::Admin) && r.body.contains(DRAFT_TASKING) {
         problems.push("the draft tasking is visible outside HQ".into());
@@ -539,6 +917,37 @@ async fn every_ui_route_for_every_role_clearance_and_post(backend: Backend) {
         Route::ApiCatalogue,
         Route::StatisticsBad,
         Route::ApiStatisticsBad,
+        Route::SourcesFiltered,
+        Route::SourcePage(U),
+        Route::SourcePage(C),
+        Route::Picker,
+        Route::Preview,
+        Route::AddSource,
+        Route::Grade,
+        Route::DerivedFrom,
+        Route::Incidents,
+        Route::IncidentPage,
+        Route::CreateIncident,
+        Route::EditIncident,
+        Route::Engagements,
+        Route::EngagementPage,
+        Route::CreateEngagement,
+        Route::EditEngagement,
+        Route::Policies,
+        Route::PolicyPage,
+        Route::CreatePolicy,
+        Route::EditPolicy,
+        Route::AdminUsers,
+        Route::AdminPosts,
+        Route::AdminCreate,
+        Route::AdminUpdate,
+        Route::AdminReset,
+        Route::Tokens,
+        Route::CreateToken,
+        Route::RevokeOthersToken,
+        Route::History("LONDON", "draft"),
+        Route::History("OTTAWA", "transmitted"),
+        Route::History("BERLIN", "accepted"),
     ];
     let mut table = Vec::new();
     let mut failures = Vec::new();
@@ -556,7 +965,7 @@ async fn every_ui_route_for_every_role_clearance_and_post(backend: Backend) {
             };
             let before = app.snapshot().await;
             let mut c = client.on(&app.router);
-            let r = request(&mut c, route, csrf).await;
+            let r = request(&mut c, route, csrf, &f.ids).await;
             let mut problems = check_cell(&f, route, &u, &r);
             let after = app.snapshot().await;
             if r.status.is_success() || r.status.is_redirection() {
@@ -588,7 +997,7 @@ async fn every_ui_route_for_every_role_clearance_and_post(backend: Backend) {
     }
     println!("{}", table.join("\n"));
     assert!(
-        table.len() > 200,
+        table.len() > 600,
         "the matrix shrank: {} cells",
         table.len()
     );
