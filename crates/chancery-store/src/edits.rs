@@ -211,7 +211,7 @@ impl Store {
         key: &SectionKey,
     ) -> Result<Vec<SectionRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT section_key, body, revision, version_no, author, created_at FROM section_revisions
+            "SELECT section_key, body, body_sha256, revision, version_no, author, created_at FROM section_revisions
              WHERE report_id = $1 AND section_key = $2 ORDER BY revision",
         )
         .bind(report_id)
@@ -224,6 +224,7 @@ impl Store {
                     key: SectionKey::parse(&r.try_get::<String, _>("section_key")?)
                         .map_err(StoreError::corrupt)?,
                     body: r.try_get("body")?,
+                    body_sha256: r.try_get("body_sha256")?,
                     revision: r.try_get("revision")?,
                     version_no: r.try_get("version_no")?,
                     author: r.try_get("author")?,

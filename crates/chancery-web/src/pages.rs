@@ -19,7 +19,7 @@ use tower_sessions::Session;
 use crate::AppState;
 use crate::auth::{CurrentUser, check_csrf};
 use crate::error::{Form, WebError};
-use crate::render::{markdown_cached, markdown_cited, titles_key};
+use crate::render::{markdown_cached, markdown_cited, markdown_cited_cached, titles_key};
 
 /// The signed-in user as the page header shows them.
 #[derive(Debug, Clone)]
@@ -386,7 +386,12 @@ async fn report_page(
                         html: if p.withheld {
                             format!("[paragraph withheld: {}]", p.marking).into()
                         } else {
-                            markdown_cached(&state.html, strip_mark(&p.markdown), &titles, &tkey)
+                            markdown_cited_cached(
+                                &state.html,
+                                strip_mark(&p.markdown),
+                                &titles,
+                                &tkey,
+                            )
                         },
                     })
                     .collect(),

@@ -29,7 +29,7 @@ pub fn titles_key(titles: &HashMap<i64, String>) -> String {
 }
 
 /// [`markdown_cited`], through `cache`; `key` is [`titles_key`] of `titles`.
-pub fn markdown_cached(
+pub fn markdown_cited_cached(
     cache: &HtmlCache,
     md: &str,
     titles: &HashMap<i64, String>,
@@ -42,22 +42,14 @@ pub fn markdown_cached(
     cache.insert(cache_key, markdown_cited(md, titles).into())
 }
 
-/// Rendered, sanitised HTML by the exact Markdown it came from. The key is the whole input, so
-/// an entry is never stale and any number of servers may keep their own; clearance filtering
-/// happens before a paragraph is looked up, so the cache only ever holds text some viewer was
-/// entitled to, and serves it only for the same text.
-pub type HtmlCache = BoundedCache<String, Arc<str>>;
-
-/// [`markdown`], through `cache`.
+/// [`markdown`] (no citation titles), through `cache`.
 pub fn markdown_cached(cache: &HtmlCache, md: &str) -> Arc<str> {
-    if let Some(html) = cache.get(md) {
-        return html;
-    }
-    cache.insert(md.to_string(), markdown(md).into())
+    markdown_cited_cached(cache, md, &HashMap::new(), "")
 }
 
 /// Renders Markdown written by users to HTML that is safe to embed in a page.
-pub fn markdown(md: &str) -> String {
+#[cfg(test)]
+fn markdown(md: &str) -> String {
     markdown_cited(md, &HashMap::new())
 }
 

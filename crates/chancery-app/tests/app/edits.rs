@@ -9,7 +9,7 @@ use chancery_domain::evidence::{MeasureType, PolicySpec};
 use chancery_domain::ids::{CountryCode, Username};
 use chancery_domain::user::Role;
 
-use crate::common::{TestApp, engagement_spec, incident_spec, pc, sk, source_spec};
+use crate::common::{Backend, TestApp, engagement_spec, incident_spec, pc, sk, source_spec};
 
 fn policy(title: &str, source: Option<i64>) -> PolicySpec {
     PolicySpec {
@@ -25,9 +25,8 @@ fn policy(title: &str, source: Option<i64>) -> PolicySpec {
     }
 }
 
-#[tokio::test]
-async fn incidents_are_edited_by_their_post_and_hq_only() {
-    let t = TestApp::new().await;
+async fn incidents_are_edited_by_their_post_and_hq_only(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let s1 = t.source("Police statistics").await;
     let s2 = t.source("Court record").await;
     let id = t
@@ -107,9 +106,8 @@ async fn incidents_are_edited_by_their_post_and_hq_only() {
     t.assert_chain_verifies().await;
 }
 
-#[tokio::test]
-async fn engagements_and_policies_are_edited_and_audited() {
-    let t = TestApp::new().await;
+async fn engagements_and_policies_are_edited_and_audited(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2027-0001").talking_points(3).issue().await;
     let id = t
         .app
@@ -182,9 +180,8 @@ async fn engagements_and_policies_are_edited_and_audited() {
     t.assert_chain_verifies().await;
 }
 
-#[tokio::test]
-async fn derived_from_points_at_an_older_visible_source() {
-    let t = TestApp::new().await;
+async fn derived_from_points_at_an_older_visible_source(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let original = t.source("Original release").await;
     let echo = t
         .app
@@ -253,9 +250,8 @@ async fn derived_from_points_at_an_older_visible_source() {
     t.assert_chain_verifies().await;
 }
 
-#[tokio::test]
-async fn admins_change_accounts_and_reset_passwords() {
-    let t = TestApp::new().await;
+async fn admins_change_accounts_and_reset_passwords(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let name = Username::parse("ottawa.drafter").unwrap();
     let n = t.audit_count().await;
     t.app
@@ -369,9 +365,8 @@ async fn admins_change_accounts_and_reset_passwords() {
     t.assert_chain_verifies().await;
 }
 
-#[tokio::test]
-async fn section_history_withholds_paragraphs_above_the_viewer() {
-    let t = TestApp::new().await;
+async fn section_history_withholds_paragraphs_above_the_viewer(backend: Backend) {
+    let t = TestApp::new(backend).await;
     let tasking = t.tasking("CHN-2027-0002").classification("U").issue().await;
     t.report(&tasking, "OTTAWA")
         .section(
@@ -418,3 +413,11 @@ async fn section_history_withholds_paragraphs_above_the_viewer() {
         .unwrap_err();
     assert!(matches!(err, AppError::NotFound(_)), "{err}");
 }
+
+chancery_testkit::on_every_backend!(
+    incidents_are_edited_by_their_post_and_hq_only,
+    engagements_and_policies_are_edited_and_audited,
+    derived_from_points_at_an_older_visible_source,
+    admins_change_accounts_and_reset_passwords,
+    section_history_withholds_paragraphs_above_the_viewer,
+);

@@ -9,7 +9,7 @@ use chancery_domain::Classification;
 use chancery_domain::indicator::{self, Point, Provenance};
 use chancery_domain::markdown::{CitationKey, portions};
 
-use crate::common::{Bare, content_dir};
+use crate::common::{Backend, Bare, content_dir};
 
 fn query(code: &str, countries: &[&str], from: Option<&str>, to: Option<&str>) -> StatsQuery {
     StatsQuery {
@@ -20,9 +20,8 @@ fn query(code: &str, countries: &[&str], from: Option<&str>, to: Option<&str>) -
     }
 }
 
-#[tokio::test]
-async fn the_catalogue_loads_once_and_bad_files_name_line_and_field() {
-    let b = Bare::new().await;
+async fn the_catalogue_loads_once_and_bad_files_name_line_and_field(backend: Backend) {
+    let b = Bare::new(backend).await;
     let app = &b.app;
     let file = content_dir().join("indicators.toml");
     assert!(app.load_catalogue(By::System, &file).await.unwrap());
@@ -93,9 +92,10 @@ fn publications() -> Vec<(String, bool)> {
     out
 }
 
-#[tokio::test]
-async fn every_data_pack_publication_is_a_graded_source_linked_to_its_observations() {
-    let b = Bare::new().await;
+async fn every_data_pack_publication_is_a_graded_source_linked_to_its_observations(
+    backend: Backend,
+) {
+    let b = Bare::new(backend).await;
     let app = &b.app;
     let summary = app.build_demo(content_dir()).await.unwrap();
     let sources = app.store.sources().await.unwrap();
@@ -172,9 +172,8 @@ async fn every_data_pack_publication_is_a_graded_source_linked_to_its_observatio
     }
 }
 
-#[tokio::test]
-async fn the_explorer_shows_rates_with_sources_caveats_and_gaps() {
-    let b = Bare::new().await;
+async fn the_explorer_shows_rates_with_sources_caveats_and_gaps(backend: Backend) {
+    let b = Bare::new(backend).await;
     let app = &b.app;
     app.build_demo(content_dir()).await.unwrap();
     let reader = app.actor("reader").await.unwrap();
@@ -286,9 +285,10 @@ async fn the_explorer_shows_rates_with_sources_caveats_and_gaps() {
     }
 }
 
-#[tokio::test]
-async fn small_counts_and_rates_from_them_are_suppressed_at_the_configured_threshold() {
-    let b = Bare::new().await;
+async fn small_counts_and_rates_from_them_are_suppressed_at_the_configured_threshold(
+    backend: Backend,
+) {
+    let b = Bare::new(backend).await;
     let app = &b.app;
     app.build_demo(content_dir()).await.unwrap();
     let reader = app.actor("reader").await.unwrap();
@@ -468,7 +468,7 @@ const NOT_STATISTICS: &[(&str, &str)] = &[
 #[tokio::test]
 async fn every_figure_in_the_ottawa_report_resolves_to_an_observation_or_indicator_of_a_cited_source()
  {
-    let b = Bare::new().await;
+    let b = Bare::new(Backend::Sqlite).await;
     let app = &b.app;
     app.build_demo(content_dir()).await.unwrap();
     let catalogue = app.catalogue().await.unwrap();
@@ -606,3 +606,10 @@ fn figure_extraction_skips_dates_and_codes() {
     };
     assert!(matches(&f, 421.26) && !matches(&f, 421.6));
 }
+
+chancery_testkit::on_every_backend!(
+    the_catalogue_loads_once_and_bad_files_name_line_and_field,
+    every_data_pack_publication_is_a_graded_source_linked_to_its_observations,
+    the_explorer_shows_rates_with_sources_caveats_and_gaps,
+    small_counts_and_rates_from_them_are_suppressed_at_the_configured_threshold,
+);

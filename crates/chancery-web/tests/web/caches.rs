@@ -9,10 +9,10 @@ use chancery_domain::evidence::{Grade, SourceKind, SourceSpec};
 use chancery_domain::ids::{PostCode, SectionKey, TaskingRef};
 use chancery_domain::user::Role;
 use chancery_domain::workflow::Action;
-use chancery_store::{OpenMode, Store};
+use chancery_testkit::Backend;
 use chancery_web::WebConfig;
 
-use crate::common::{Client, Doc, PgDb, TASKING, TestApp, build_demo, report_path};
+use crate::common::{Client, Doc, TASKING, TestApp, report_path};
 
 const SECRET_WORD: &str = "ZEPHYRINE";
 
@@ -36,7 +36,7 @@ fn lint_cell(doc: &Doc, post: &str) -> String {
 
 #[tokio::test]
 async fn paragraphs_and_findings_cached_for_a_cleared_viewer_stay_withheld_from_a_lower_one() {
-    let mut app = TestApp::new().await;
+    let mut app = TestApp::new(Backend::Sqlite).await;
     let password = "canberra-password-1";
     let hash = chancery_app::hash_password(password).unwrap();
     for (name, role) in [
@@ -230,32 +230,17 @@ async fn check_changes_show_at_once(a: &TestApp, b: &TestApp) {
     assert_eq!(codes, lint_codes(&on_a.get(&london).await.doc()));
 }
 
-#[tokio::test]
-async fn changes_show_at_once_on_a_second_server_over_one_sqlite_file() {
-    let a = TestApp::new().await;
+async fn changes_show_at_once_on_a_second_server(backend: Backend) {
+    let a = TestApp::new(backend).await;
     let b = a.second_server(WebConfig::default()).await;
     check_changes_show_at_once(&a, &b).await;
 }
 
-#[tokio::test]
-async fn changes_show_at_once_on_a_second_server_over_one_postgres_database() {
-    let Some(db) = PgDb::create().await else {
-        return;
-    };
-    let store = Store::open(&db.url, OpenMode::Existing).await.unwrap();
-    let passwords = build_demo(&store).await;
-    store.close().await;
-    let a = TestApp::open_url(&db.url, passwords.clone(), WebConfig::default()).await;
-    let b = TestApp::open_url(&db.url, passwords, WebConfig::default()).await;
-    check_changes_show_at_once(&a, &b).await;
-    a.close().await;
-    b.close().await;
-    db.drop_database().await;
-}
+chancery_testkit::on_every_backend!(changes_show_at_once_on_a_second_server);
 
 #[tokio::test]
 async fn an_editor_never_gets_the_raw_text_of_a_section_holding_a_withheld_paragraph() {
-    let mut app = TestApp::new().await;
+    let mut app = TestApp::new(Backend::Sqlite).await;
     let password = "canberra-password-1";
     let hash = chancery_app::hash_password(password).unwrap();
     app.add_user(

@@ -14,6 +14,6 @@ mod flow;
 mod headers;
 mod login;
 mod matrix;
-mod statistics;
 mod pages;
+mod statistics;
 mod two_servers;

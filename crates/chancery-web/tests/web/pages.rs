@@ -9,6 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use chancery_domain::Classification;
 use chancery_domain::audit::sha256_hex;
 use chancery_domain::user::Role;
+use chancery_testkit::Backend;
 use chancery_web::WebConfig;
 
 use crate::common::{Client, Resp, TestApp, report_path};
@@ -91,7 +92,7 @@ fn without<'a>(fields: &[(&'a str, &'a str)], name: &str) -> Vec<(&'a str, &'a s
 
 #[tokio::test]
 async fn the_evidence_locker_filters_records_uploads_grades_and_links_echoes() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let mut c = app.login("ottawa.drafter").await;
     let csrf = c.csrf("/sources").await;
 
@@ -295,7 +296,7 @@ async fn an_upload_above_the_limit_is_a_413_and_records_nothing() {
         max_body_bytes: 4096,
         ..WebConfig::default()
     };
-    let app = TestApp::with_config(config).await;
+    let app = TestApp::with_config(Backend::Sqlite, config).await;
     let mut c = app.login("ottawa.drafter").await;
     let csrf = c.csrf("/sources").await;
     assert!(c.get("/sources").await.body.contains("at most 4096 bytes"));
@@ -326,7 +327,7 @@ async fn an_upload_above_the_limit_is_a_413_and_records_nothing() {
 
 #[tokio::test]
 async fn citations_read_as_endnote_references_and_the_preview_renders_them() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let mut ottawa = app.login("ottawa.drafter").await;
     let mut c = app.login("london.drafter").await;
     let csrf = c.csrf("/").await;
@@ -391,7 +392,7 @@ async fn citations_read_as_endnote_references_and_the_preview_renders_them() {
 
 #[tokio::test]
 async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let mut c = app.login("ottawa.drafter").await;
     let csrf = c.csrf("/incidents").await;
     let mut other = app.login("wellington.drafter").await;
@@ -593,7 +594,7 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
 
 #[tokio::test]
 async fn admins_manage_accounts_with_one_time_passwords() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let mut admin = app.login("admin").await;
     let csrf = admin.csrf("/admin/users").await;
     assert!(admin.get("/admin/posts").await.body.contains("OTTAWA"));
@@ -696,7 +697,7 @@ async fn admins_manage_accounts_with_one_time_passwords() {
 
 #[tokio::test]
 async fn api_tokens_are_created_shown_once_and_revoked() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let mut c = app.login("ottawa.drafter").await;
     let csrf = c.csrf("/account/tokens").await;
     assert_field(
@@ -770,7 +771,7 @@ async fn api_tokens_are_created_shown_once_and_revoked() {
 
 #[tokio::test]
 async fn the_revision_history_diffs_words_and_withholds_paragraphs_above_the_viewer() {
-    let mut app = TestApp::new().await;
+    let mut app = TestApp::new(Backend::Sqlite).await;
     let hash = chancery_app::hash_password("history-password-1").unwrap();
     app.add_user(
         "london.sbu",

@@ -2,12 +2,13 @@
 //! chart, sources and caveats; bad parameters are 400s naming the parameter.
 
 use axum::http::StatusCode;
+use chancery_testkit::Backend;
 
 use crate::common::TestApp;
 
 #[tokio::test]
 async fn the_explorer_compares_canada_with_the_other_hosts_as_rates() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let mut c = app.login("reader").await;
     let empty = c.get("/statistics").await;
     empty.assert_status(StatusCode::OK);
@@ -89,7 +90,7 @@ async fn the_explorer_compares_canada_with_the_other_hosts_as_rates() {
 
 #[tokio::test]
 async fn bad_explorer_parameters_are_400s_naming_the_parameter() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let mut c = app.login("reader").await;
     for (query, parameter) in [
         ("code=no_such_indicator", "code"),
