@@ -127,6 +127,20 @@ fn report_from_row(r: &AnyRow) -> Result<ReportRow, StoreError> {
     })
 }
 
+/// A section revision from a row with `section_key, body, revision, version_no, author,
+/// created_at`.
+pub(crate) fn section_from_row(r: &AnyRow) -> Result<SectionRow, StoreError> {
+    Ok(SectionRow {
+        key: SectionKey::parse(&r.try_get::<String, _>("section_key")?)
+            .map_err(StoreError::corrupt)?,
+        body: r.try_get("body")?,
+        revision: r.try_get("revision")?,
+        version_no: r.try_get("version_no")?,
+        author: r.try_get("author")?,
+        saved_at: r.try_get("created_at")?,
+    })
+}
+
 const REPORT_COLUMNS: &str =
     "id, tasking_ref, post_code, status, version_no, lock_version, created_at, updated_at";
 
@@ -209,19 +223,7 @@ impl Store {
         .bind(report_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SectionRow {
-                    key: SectionKey::parse(&r.try_get::<String, _>("section_key")?)
-                        .map_err(StoreError::corrupt)?,
-                    body: r.try_get("body")?,
-                    revision: r.try_get("revision")?,
-                    version_no: r.try_get("version_no")?,
-                    author: r.try_get("author")?,
-                    saved_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(section_from_row).collect()
     }
 
     /// Users who saved any section in `version_no` (separation of duties).
