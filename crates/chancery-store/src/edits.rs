@@ -6,13 +6,12 @@ use chancery_domain::audit::AuditRecord;
 use chancery_domain::evidence::{EngagementSpec, IncidentSpec, PolicySpec};
 use chancery_domain::ids::SectionKey;
 use chancery_domain::user::Actor;
-use sqlx::Row;
 
 use crate::audit::append;
 use crate::db::{Store, require_post};
 use crate::error::StoreError;
-use crate::evidence::require_source;
-use crate::reports::SectionRow;
+use crate::evidence::{link_incident_sources, require_incident_refs, require_source};
+use crate::reports::{SectionRow, section_from_row};
 
 fn missing(what: String) -> StoreError {
     StoreError::NotFound(what)
@@ -27,22 +26,7 @@ impl Store {
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        require_post(&mut tx, &spec.post).await?;
-        let category: Option<String> = sqlx::query_scalar(
-            "SELECT code FROM vocab_terms WHERE vocab = 'incident_categories' AND code = $1",
-        )
-        .bind(spec.category.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if category.is_none() {
-            return Err(missing(format!(
-                "incident category {} (see content/vocabularies.toml)",
-                spec.category
-            )));
-        }
-        for s in &spec.sources {
-            require_source(&mut tx, *s, "sources").await?;
-        }
+        require_incident_refs(&mut tx, spec).await?;
         let done = sqlx::query(
             "UPDATE incidents SET post_code = $1, occurred = $2, occurred_until = $3, country = $4, region = $5,
                  locality = $6, category = $7, victims = $8, suspects = $9, legal_status = $10,
@@ -72,13 +56,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        for s in &spec.sources {
-            sqlx::query("INSERT INTO incident_sources (incident_id, source_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(s)
-                .execute(&mut *tx)
-                .await?;
-        }
+        link_incident_sources(&mut tx, id, &spec.sources).await?;
         append(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -218,19 +196,6 @@ impl Store {
         .bind(key.as_str())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SectionRow {
-                    key: SectionKey::parse(&r.try_get::<String, _>("section_key")?)
-                        .map_err(StoreError::corrupt)?,
-                    body: r.try_get("body")?,
-                    body_sha256: r.try_get("body_sha256")?,
-                    revision: r.try_get("revision")?,
-                    version_no: r.try_get("version_no")?,
-                    author: r.try_get("author")?,
-                    saved_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(section_from_row).collect()
     }
 }

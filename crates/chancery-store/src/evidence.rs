@@ -145,6 +145,46 @@ pub(crate) async fn require_source(tx: &mut Tx, id: i64, field: &str) -> Result<
     }
 }
 
+/// Fails with `NotFound` unless the incident's post, category and sources exist.
+pub(crate) async fn require_incident_refs(
+    tx: &mut Tx,
+    spec: &IncidentSpec,
+) -> Result<(), StoreError> {
+    require_post(tx, &spec.post).await?;
+    let category: Option<String> = sqlx::query_scalar(
+        "SELECT code FROM vocab_terms WHERE vocab = 'incident_categories' AND code = $1",
+    )
+    .bind(spec.category.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if category.is_none() {
+        return Err(StoreError::NotFound(format!(
+            "incident category {} (see content/vocabularies.toml)",
+            spec.category
+        )));
+    }
+    for s in &spec.sources {
+        require_source(tx, *s, "sources").await?;
+    }
+    Ok(())
+}
+
+/// Links incident `id` to `sources`.
+pub(crate) async fn link_incident_sources(
+    tx: &mut Tx,
+    id: i64,
+    sources: &[i64],
+) -> Result<(), StoreError> {
+    for s in sources {
+        sqlx::query("INSERT INTO incident_sources (incident_id, source_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(s)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Records a source and its captured content (hashed, stored once per distinct content).
     /// The audit record's payload gets the capture's SHA-256 added. Returns the new id.
@@ -341,22 +381,7 @@ impl Store {
         audit: &AuditRecord,
     ) -> Result<i64, StoreError> {
         let mut tx = self.write().await?;
-        require_post(&mut tx, &spec.post).await?;
-        let category: Option<String> = sqlx::query_scalar(
-            "SELECT code FROM vocab_terms WHERE vocab = 'incident_categories' AND code = $1",
-        )
-        .bind(spec.category.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if category.is_none() {
-            return Err(StoreError::NotFound(format!(
-                "incident category {} (see content/vocabularies.toml)",
-                spec.category
-            )));
-        }
-        for s in &spec.sources {
-            require_source(&mut tx, *s, "sources").await?;
-        }
+        require_incident_refs(&mut tx, spec).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO incidents (post_code, occurred, occurred_until, country, region, locality, category,
                  victims, suspects, legal_status, verification, summary, marking, created_by, created_at)
@@ -379,13 +404,7 @@ impl Store {
         .bind(crate::now())
         .fetch_one(&mut *tx)
         .await?;
-        for s in &spec.sources {
-            sqlx::query("INSERT INTO incident_sources (incident_id, source_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(s)
-                .execute(&mut *tx)
-                .await?;
-        }
+        link_incident_sources(&mut tx, id, &spec.sources).await?;
         append(&mut tx, &audit.for_object(format!("INC{id}"))).await?;
         tx.commit().await?;
         Ok(id)

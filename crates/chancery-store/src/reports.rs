@@ -169,6 +169,21 @@ fn report_from_row(r: &AnyRow) -> Result<ReportRow, StoreError> {
     })
 }
 
+/// A section revision from a row with `section_key, body, revision, version_no, author,
+/// created_at`.
+pub(crate) fn section_from_row(r: &AnyRow) -> Result<SectionRow, StoreError> {
+    Ok(SectionRow {
+        key: SectionKey::parse(&r.try_get::<String, _>("section_key")?)
+            .map_err(StoreError::corrupt)?,
+        body: r.try_get("body")?,
+        body_sha256: r.try_get("body_sha256")?,
+        revision: r.try_get("revision")?,
+        version_no: r.try_get("version_no")?,
+        author: r.try_get("author")?,
+        saved_at: r.try_get("created_at")?,
+    })
+}
+
 const REPORT_COLUMNS: &str =
     "id, tasking_ref, post_code, status, version_no, lock_version, created_at, updated_at";
 
@@ -251,20 +266,7 @@ impl Store {
         .bind(report_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SectionRow {
-                    key: SectionKey::parse(&r.try_get::<String, _>("section_key")?)
-                        .map_err(StoreError::corrupt)?,
-                    body: r.try_get("body")?,
-                    body_sha256: r.try_get("body_sha256")?,
-                    revision: r.try_get("revision")?,
-                    version_no: r.try_get("version_no")?,
-                    author: r.try_get("author")?,
-                    saved_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(section_from_row).collect()
     }
 
     /// The current revision of every written section of every report of `tasking`, without

@@ -9,12 +9,11 @@ use axum::routing::{get, post};
 use chancery_domain::Classification;
 use chancery_domain::ids::{PostCode, Username};
 use chancery_domain::user::{Actor, Role};
-use tower_sessions::Session;
 
 use crate::AppState;
-use crate::auth::{CurrentUser, check_csrf};
-use crate::error::{Form, WebError};
-use crate::fields::{self, Fields, classification_options, options};
+use crate::auth::CurrentUser;
+use crate::error::WebError;
+use crate::fields::{self, CheckedForm, Fields, classification_options, options};
 use crate::pages::{Chrome, UserBox, html};
 
 /// The admin routes.
@@ -149,12 +148,9 @@ fn password_page(
 /// `POST /admin/users`: creates the account and shows its one-time password.
 async fn create(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let username = f.parse("username", Username::parse)?;
     let new = account(&f, username.clone())?;
     let password = state.app.create_user(&me.actor, &new).await?;
@@ -164,13 +160,10 @@ async fn create(
 /// `POST /admin/users/{name}`: role, clearance, post.
 async fn update(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
     Path(name): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let username = Username::parse(&name).map_err(|_| WebError::NotFound)?;
     let changed = account(&f, username.clone())?;
     state
@@ -189,13 +182,10 @@ async fn update(
 /// `POST /admin/users/{name}/password`: a new random password, shown once.
 async fn reset(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
     Path(name): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    _csrf_checked: CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let username = Username::parse(&name).map_err(|_| WebError::NotFound)?;
     let password = state.app.reset_password(&me.actor, &username).await?;
     password_page(&me, &username, false, password)

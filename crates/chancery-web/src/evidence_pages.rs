@@ -22,8 +22,8 @@ use tower_sessions::Session;
 
 use crate::AppState;
 use crate::auth::{CurrentUser, check_csrf};
-use crate::error::{Form, WebError};
-use crate::fields::{self, Fields, classification_options, options, path_id};
+use crate::error::WebError;
+use crate::fields::{self, CheckedForm, Fields, classification_options, options, path_id};
 use crate::pages::{Chrome, UserBox, html};
 use crate::render::markdown_cited;
 
@@ -364,13 +364,10 @@ async fn detail(
 /// `POST /sources/{id}/grade`: reliability, credibility, rationale.
 async fn grade(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let id = path_id(&id, "S")?;
     // Visibility first: a source the user may not see is a 404 whatever was sent.
     state.app.visible_source(&me.actor, id).await?;
@@ -389,13 +386,10 @@ async fn grade(
 /// `POST /sources/{id}/derived-from`: the source this one repeats (empty clears it).
 async fn derived_from(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let id = path_id(&id, "S")?;
     state.app.visible_source(&me.actor, id).await?;
     let parent = f.optional("derived_from", fields::source_id)?;
@@ -444,12 +438,9 @@ async fn picker(State(state): State<AppState>, me: CurrentUser) -> Result<Respon
 /// (sanitised; citation titles only of sources the user may see), as an HTML fragment.
 async fn preview(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let body = f
         .raw("body")
         .ok_or_else(|| WebError::field("body", "the form field \"body\" is missing"))?;

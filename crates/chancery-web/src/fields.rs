@@ -3,10 +3,41 @@
 //! expected, and the form never half-applies.
 
 use axum::extract::multipart::{Multipart, MultipartError};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use chancery_domain::Classification;
+use tower_sessions::Session;
 
-use crate::error::WebError;
+use crate::AppState;
+use crate::auth::check_csrf;
+use crate::error::{Form, WebError};
+
+/// A submitted urlencoded form whose CSRF token matched the session's: what every
+/// state-changing form of the new pages takes (a missing or stale token is a 403 before
+/// anything else is looked at).
+#[derive(Debug, Clone)]
+pub struct CheckedForm(pub Fields);
+
+impl<S> FromRequest<S> for CheckedForm
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
+        let (mut parts, body) = req.into_parts();
+        let session = Session::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|(_, m)| WebError::Internal(m.to_string()))?;
+        let Form(pairs) =
+            Form::<Vec<(String, String)>>::from_request(Request::from_parts(parts, body), state)
+                .await?;
+        let fields = Fields::new(pairs);
+        check_csrf(&session, fields.csrf()).await?;
+        Ok(CheckedForm(fields))
+    }
+}
 
 /// The fields of a submitted form (or a query string), repeated names kept in order.
 #[derive(Debug, Clone, Default)]

@@ -12,13 +12,12 @@ use chancery_domain::evidence::{
 };
 use chancery_domain::ids::{CountryCode, PostCode, TalkingPointId, TaskingRef, VocabCode};
 use chancery_domain::user::Actor;
-use tower_sessions::Session;
 
 use crate::AppState;
-use crate::auth::{CurrentUser, check_csrf};
-use crate::error::{Form, WebError};
+use crate::auth::CurrentUser;
+use crate::error::WebError;
 use crate::evidence_pages::records_evidence;
-use crate::fields::{self, Fields, classification_options, options, path_id};
+use crate::fields::{self, CheckedForm, Fields, classification_options, options, path_id};
 use crate::pages::{Chrome, UserBox, html};
 
 /// The records' routes.
@@ -282,12 +281,9 @@ async fn incident(
 /// `POST /incidents`.
 async fn create_incident(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let spec = incident_spec(&f)?;
     known_category(&state, &spec).await?;
     let id = state.app.add_incident(&me.actor, &spec).await?;
@@ -297,13 +293,10 @@ async fn create_incident(
 /// `POST /incidents/{id}`.
 async fn edit_incident(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let id = path_id(&id, "INC")?;
     state.app.visible_incident(&me.actor, id).await?;
     let spec = incident_spec(&f)?;
@@ -503,12 +496,9 @@ async fn engagement(
 /// `POST /engagements`.
 async fn create_engagement(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let spec = engagement_spec(&f)?;
     let id = state.app.add_engagement(&me.actor, &spec).await?;
     Ok(to(format!("/engagements/{id}")))
@@ -517,13 +507,10 @@ async fn create_engagement(
 /// `POST /engagements/{id}`.
 async fn edit_engagement(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let id = path_id(&id, "ENG")?;
     state.app.visible_engagement(&me.actor, id).await?;
     let spec = engagement_spec(&f)?;
@@ -675,12 +662,9 @@ async fn policy(
 /// `POST /policies`.
 async fn create_policy(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let spec = policy_spec(&f)?;
     if let Some(s) = spec.source {
         state
@@ -696,13 +680,10 @@ async fn create_policy(
 /// `POST /policies/{id}`: the measure's quantitative targets are kept as they are.
 async fn edit_policy(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let id = path_id(&id, "PM")?;
     let old = state.app.visible_policy(&me.actor, id).await?;
     let mut spec = policy_spec(&f)?;

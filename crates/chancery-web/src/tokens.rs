@@ -6,13 +6,12 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use tower_sessions::Session;
 
 use crate::AppState;
 use crate::api::auth::{create_token, revoke_token};
-use crate::auth::{CurrentUser, check_csrf};
-use crate::error::{Form, WebError};
-use crate::fields::{self, Fields, path_id};
+use crate::auth::CurrentUser;
+use crate::error::WebError;
+use crate::fields::{self, CheckedForm, path_id};
 use crate::pages::{Chrome, UserBox, html};
 
 /// The token routes.
@@ -77,12 +76,9 @@ async fn list(State(state): State<AppState>, me: CurrentUser) -> Result<Response
 /// `POST /account/tokens` (`label`): the page again, with the new secret shown this once.
 async fn create(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let label = f.required("label")?;
     let created =
         create_token(&state.app, &me.actor, label)
@@ -100,13 +96,10 @@ async fn create(
 /// `POST /account/tokens/{id}/revoke`: another user's token is a 404, like a missing one.
 async fn revoke(
     State(state): State<AppState>,
-    session: Session,
     me: CurrentUser,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    _csrf_checked: CheckedForm,
 ) -> Result<Response, WebError> {
-    let f = Fields::new(pairs);
-    check_csrf(&session, f.csrf()).await?;
     let id = path_id(&id, "")?;
     revoke_token(&state.app, &me.actor, id).await?;
     Ok(Redirect::to("/account/tokens").into_response())
