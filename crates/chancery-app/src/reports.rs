@@ -342,9 +342,8 @@ impl App {
 
     /// What the linter resolves citations against, read once per request.
     pub(crate) async fn evidence(&self) -> AppResult<Evidence> {
-        let sources = self.store.source_facts().await?;
-        let incidents: HashSet<i64> = self.store.incident_ids().await?.into_iter().collect();
-        Ok(Evidence::new(sources, incidents))
+        let (sources, incidents) = self.store.lint_evidence().await?;
+        Ok(Evidence::new(sources, incidents.into_iter().collect()))
     }
 
     /// A section body split into portions, parsed once per distinct text.
@@ -610,7 +609,13 @@ impl App {
             let evidence = self.evidence().await?;
             self.lint_cached(&t, &rows, &evidence).to_vec()
         };
-        let drafters = self.store.drafters(r.id, r.version_no).await?;
+        // Who drafted the version matters only to clearing it (separation of duties), which
+        // is possible only in clearance.
+        let drafters = if r.status == ReportStatus::InClearance {
+            self.store.drafters(r.id, r.version_no).await?
+        } else {
+            Vec::new()
+        };
         let facts = ReportFacts {
             status: r.status,
             post,

@@ -95,6 +95,9 @@ impl Store {
         let pool = AnyPoolOptions::new()
             // An in-memory database exists once per connection: keep exactly one.
             .max_connections(if in_memory { 1 } else { 8 })
+            // An embedded database cannot drop a connection: pinging it before every query
+            // (sqlx's default) only doubles the round trips to the connection's worker thread.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     let journal = if in_memory { "MEMORY" } else { "WAL" };

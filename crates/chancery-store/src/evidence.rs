@@ -318,26 +318,45 @@ impl Store {
         )
     }
 
-    /// Grade and independence root of every source, for the linter (one narrow query: only
-    /// the columns the linter reads).
+    /// Grade and independence root of every source, for the linter.
     pub async fn source_facts(&self) -> Result<HashMap<i64, SourceFacts>, StoreError> {
+        Ok(self.lint_evidence().await?.0)
+    }
+
+    /// The ids of all incidents (what the linter needs to resolve `[@INC3]`).
+    pub async fn incident_ids(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(self.lint_evidence().await?.1)
+    }
+
+    /// What the linter resolves citations against, in one narrow query: the grade and
+    /// independence root of every source, and the ids of all incidents.
+    pub async fn lint_evidence(&self) -> Result<(HashMap<i64, SourceFacts>, Vec<i64>), StoreError> {
         let rows = sqlx::query(
-            "SELECT id, derived_from, reliability, credibility FROM sources ORDER BY id",
+            "SELECT 'S' AS kind, id, derived_from, reliability, credibility FROM sources
+             UNION ALL
+             SELECT 'I' AS kind, id, NULL, NULL, NULL FROM incidents",
         )
         .fetch_all(&self.pool)
         .await?;
         let mut parent: HashMap<i64, Option<i64>> = HashMap::with_capacity(rows.len());
         let mut grades: Vec<(i64, Grade)> = Vec::with_capacity(rows.len());
+        let mut incidents = Vec::new();
         for r in &rows {
             let id: i64 = r.try_get("id")?;
+            if r.try_get::<String, _>("kind")? == "I" {
+                incidents.push(id);
+                continue;
+            }
             parent.insert(id, r.try_get("derived_from")?);
+            let text = |c: &str| -> Result<String, StoreError> {
+                r.try_get::<Option<String>, _>(c)?
+                    .ok_or_else(|| corrupt(format!("source S{id}: no {c}")))
+            };
             grades.push((
                 id,
                 Grade {
-                    reliability: Reliability::parse(&r.try_get::<String, _>("reliability")?)
-                        .map_err(corrupt)?,
-                    credibility: Credibility::parse(&r.try_get::<String, _>("credibility")?)
-                        .map_err(corrupt)?,
+                    reliability: Reliability::parse(&text("reliability")?).map_err(corrupt)?,
+                    credibility: Credibility::parse(&text("credibility")?).map_err(corrupt)?,
                 },
             ));
         }
@@ -352,7 +371,7 @@ impl Store {
             }
             id
         };
-        Ok(grades
+        let facts = grades
             .into_iter()
             .map(|(id, grade)| {
                 (
@@ -363,14 +382,9 @@ impl Store {
                     },
                 )
             })
-            .collect())
-    }
-
-    /// The ids of all incidents (what the linter needs to resolve `[@INC3]`).
-    pub async fn incident_ids(&self) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT id FROM incidents ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?)
+            .collect();
+        incidents.sort_unstable();
+        Ok((facts, incidents))
     }
 
     /// Records an incident (its post, category and sources must exist). Returns the id.
