@@ -190,7 +190,7 @@ pub(crate) async fn load(
         .map(|t| (t.code.to_string(), t.label))
         .collect();
     let mut engagements = store.engagements().await.map_err(store_error)?;
-    engagements.sort_by(|a, b| (a.spec.date, a.id).cmp(&(b.spec.date, b.id)));
+    engagements.sort_by_key(|a| (a.spec.date, a.id));
     let policies = store.policies().await.map_err(store_error)?;
 
     let mut notes = Notes::default();
