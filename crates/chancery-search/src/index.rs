@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use tantivy::directory::MmapDirectory;
 use tantivy::collector::DocSetCollector;
+use tantivy::directory::MmapDirectory;
 use tantivy::query::AllQuery;
 use tantivy::schema::{Term, Value};
 use tantivy::{Document, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
@@ -77,7 +77,8 @@ impl SearchIndex {
         if existing {
             match Index::open_in_dir(dir) {
                 Ok(index) if index.schema() == schema => {
-                    let opened = SearchIndex::wrap(index, fields.clone(), location.clone(), default_lang)?;
+                    let opened =
+                        SearchIndex::wrap(index, fields.clone(), location.clone(), default_lang)?;
                     if opened.state()?.schema == SCHEMA_VERSION {
                         return Ok(opened);
                     }
@@ -270,7 +271,10 @@ impl SearchIndex {
                 ..
             } => {
                 doc.add_text(f.rstatus, report_status.code());
-                let open = !matches!(tasking_status, chancery_domain::tasking::TaskingStatus::Draft);
+                let open = !matches!(
+                    tasking_status,
+                    chancery_domain::tasking::TaskingStatus::Draft
+                );
                 doc.add_text(f.topen, if open { "1" } else { "0" });
                 for a in addressees {
                     doc.add_text(f.addressee, a);

@@ -131,7 +131,10 @@ mod tests {
     #[test]
     fn stems_and_folds_per_language() {
         assert_eq!(Lang::En.tokens("Countries' housing")[0].1, "countri");
-        assert_eq!(Lang::Fr.tokens("Réfugiés")[0].1, Lang::Fr.tokens("refugie")[0].1);
+        assert_eq!(
+            Lang::Fr.tokens("Réfugiés")[0].1,
+            Lang::Fr.tokens("refugie")[0].1
+        );
         assert_eq!(
             Lang::De.tokens("Flüchtlinge")[0].1,
             Lang::De.tokens("fluchtling")[0].1

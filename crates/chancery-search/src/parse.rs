@@ -37,9 +37,7 @@ pub enum QueryError {
     #[error("the query is empty: type one or more words to search for")]
     Empty,
     /// Above [`MAX_QUERY_CHARS`].
-    #[error(
-        "the query is {0} characters long; at most {MAX_QUERY_CHARS} are accepted: shorten it"
-    )]
+    #[error("the query is {0} characters long; at most {MAX_QUERY_CHARS} are accepted: shorten it")]
     TooLong(usize),
     /// A `"` without its partner.
     #[error(
@@ -50,14 +48,10 @@ pub enum QueryError {
     #[error("the query has {0} words or phrases; at most {MAX_CLAUSES} are accepted")]
     TooManyClauses(usize),
     /// Only `-word`s.
-    #[error(
-        "the query only excludes (-word): add at least one word to look for"
-    )]
+    #[error("the query only excludes (-word): add at least one word to look for")]
     OnlyExclusions,
     /// `a*`.
-    #[error(
-        "the prefix {0:?} is too short: give at least {MIN_PREFIX_CHARS} letters before *"
-    )]
+    #[error("the prefix {0:?} is too short: give at least {MIN_PREFIX_CHARS} letters before *")]
     ShortPrefix(String),
     /// Every word is a stop word ("the", "of", …) in every language indexed.
     #[error(
@@ -157,9 +151,8 @@ pub fn parse(input: &str) -> Result<ParsedQuery, QueryError> {
                         break;
                     }
                     if ch == '"' {
-                        return Err(QueryError::UnbalancedQuote(position + 1).or_phrase_inside(
-                            input, position,
-                        ));
+                        return Err(QueryError::UnbalancedQuote(position + 1)
+                            .or_phrase_inside(input, position));
                     }
                     word.push(ch);
                     it.next();
@@ -168,8 +161,7 @@ pub fn parse(input: &str) -> Result<ParsedQuery, QueryError> {
                 let what = match word.strip_suffix('*') {
                     Some(stem) => {
                         let stem = stem.trim_end_matches('*');
-                        if stem.chars().filter(|c| c.is_alphanumeric()).count() < MIN_PREFIX_CHARS
-                        {
+                        if stem.chars().filter(|c| c.is_alphanumeric()).count() < MIN_PREFIX_CHARS {
                             return Err(QueryError::ShortPrefix(word));
                         }
                         Needle::Prefix(stem.to_string())
@@ -262,7 +254,10 @@ mod tests {
         assert_eq!(parse(&long), Err(QueryError::TooLong(500)));
         let many = "w ".repeat(40);
         assert_eq!(parse(&many), Err(QueryError::TooManyClauses(40)));
-        assert!(matches!(parse(r#"ab"c"#), Err(QueryError::UnbalancedQuote(3))));
+        assert!(matches!(
+            parse(r#"ab"c"#),
+            Err(QueryError::UnbalancedQuote(3))
+        ));
         assert!(matches!(parse(r#"ab"c "d"#), Err(QueryError::BadFilter(_))));
         for e in [
             QueryError::Empty,

@@ -218,7 +218,10 @@ fn term(field: Field, value: &str) -> Box<dyn Query> {
 fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     match queries.len() {
         0 => Box::new(EmptyQuery),
-        1 => queries.into_iter().next().unwrap_or_else(|| Box::new(EmptyQuery)),
+        1 => queries
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Box::new(EmptyQuery)),
         _ => Box::new(BooleanQuery::new(
             queries.into_iter().map(|q| (Occur::Should, q)).collect(),
         )),
@@ -302,7 +305,10 @@ impl SearchIndex {
 
     /// The text part of a query: per clause, the union over the language fields; clauses
     /// that are stop words in the deployment language (or in every language) are ignored.
-    fn text_query(&self, parsed: &ParsedQuery) -> Result<(Box<dyn Query>, Vec<String>), QueryError> {
+    fn text_query(
+        &self,
+        parsed: &ParsedQuery,
+    ) -> Result<(Box<dyn Query>, Vec<String>), QueryError> {
         let mut must = Vec::new();
         let mut must_not = Vec::new();
         let mut ignored = Vec::new();
@@ -633,7 +639,9 @@ impl SegmentCollector for FacetSegment {
                             continue;
                         }
                         let mut bytes = Vec::new();
-                        if c.dictionary().ord_to_term(ord as u64, &mut bytes).unwrap_or(false)
+                        if c.dictionary()
+                            .ord_to_term(ord as u64, &mut bytes)
+                            .unwrap_or(false)
                             && let Ok(s) = String::from_utf8(bytes)
                         {
                             out.insert(s, n);

@@ -240,7 +240,9 @@ impl SearchIndex {
                         "search index caught up"
                     ),
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(index = %self.location, error = %e, "search index could not catch up; retrying"),
+                    Err(e) => {
+                        tracing::warn!(index = %self.location, error = %e, "search index could not catch up; retrying")
+                    }
                 }
                 first = false;
                 tokio::time::sleep(every).await;
@@ -303,7 +305,8 @@ async fn objects_of(store: &Store, rows: &[OutboxRow]) -> Result<BTreeSet<Object
 async fn docs_of(store: &Store, ctx: &Context, o: &Object) -> Result<Vec<SearchDoc>, SearchError> {
     Ok(match o {
         Object::Report(t, p) => {
-            let (Some(tasking), Some(report)) = (ctx.taskings.get(t.as_str()), store.report(t, p).await?)
+            let (Some(tasking), Some(report)) =
+                (ctx.taskings.get(t.as_str()), store.report(t, p).await?)
             else {
                 return Ok(Vec::new());
             };
@@ -376,10 +379,7 @@ async fn report_docs(
                 grade: None,
                 version: Some(r.version_no),
                 revision: Some(s.revision),
-                link: format!(
-                    "/taskings/{}/reports/{}#{}-p{n}",
-                    r.tasking, r.post, s.key
-                ),
+                link: format!("/taskings/{}/reports/{}#{}-p{n}", r.tasking, r.post, s.key),
                 access: Access::Paragraph {
                     tasking_status: t.status,
                     tasking_marking: t.spec.classification,
@@ -439,7 +439,12 @@ fn incident_doc(ctx: &Context, i: &IncidentRow) -> SearchDoc {
         key: format!("incident:{}", i.id),
         object: Object::Incident(i.id).key(),
         kind: DocKind::Incident,
-        title: format!("INC{} · {} · {}", i.id, s.category.as_str(), place.join(", ")),
+        title: format!(
+            "INC{} · {} · {}",
+            i.id,
+            s.category.as_str(),
+            place.join(", ")
+        ),
         body: s.summary.clone(),
         lang: ctx.lang,
         marking: s.marking,

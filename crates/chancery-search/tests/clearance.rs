@@ -29,8 +29,11 @@ const STATUSES: [ReportStatus; 6] = [
     ReportStatus::Accepted,
     ReportStatus::Returned,
 ];
-const TASKING_STATES: [TaskingStatus; 3] =
-    [TaskingStatus::Draft, TaskingStatus::Issued, TaskingStatus::Closed];
+const TASKING_STATES: [TaskingStatus; 3] = [
+    TaskingStatus::Draft,
+    TaskingStatus::Issued,
+    TaskingStatus::Closed,
+];
 
 /// What may_see says about a document (the oracle, restated through the domain function).
 fn allowed(actor: &Actor, d: &SearchDoc) -> bool {
@@ -42,8 +45,10 @@ fn allowed(actor: &Actor, d: &SearchDoc) -> bool {
             report_status,
         } => {
             let post = PostCode::parse(d.post.as_deref().unwrap()).unwrap();
-            let addressees: Vec<PostCode> =
-                addressees.iter().map(|a| PostCode::parse(a).unwrap()).collect();
+            let addressees: Vec<PostCode> = addressees
+                .iter()
+                .map(|a| PostCode::parse(a).unwrap())
+                .collect();
             may_see(
                 actor,
                 &Resource::Tasking {
@@ -81,7 +86,12 @@ fn allowed(actor: &Actor, d: &SearchDoc) -> bool {
 
 /// A different date for every `n` below 6,720, so recency orders equal scores completely.
 fn unique_date(n: usize) -> String {
-    format!("{}-{:02}-{:02}", 2000 + n / 336, 1 + (n / 28) % 12, 1 + n % 28)
+    format!(
+        "{}-{:02}-{:02}",
+        2000 + n / 336,
+        1 + (n / 28) % 12,
+        1 + n % 28
+    )
 }
 
 fn actors() -> Vec<Actor> {
@@ -125,7 +135,10 @@ fn paragraph(
         object: format!("obj:{n}"),
         kind: DocKind::Paragraph,
         title: format!("Paragraph {n}"),
-        body: format!("Migration pressure on housing, serial w{n}x level {}.", marking.code()),
+        body: format!(
+            "Migration pressure on housing, serial w{n}x level {}.",
+            marking.code()
+        ),
         lang: Lang::En,
         marking,
         post: Some(post.into()),
@@ -152,7 +165,10 @@ fn record(n: usize, kind: DocKind, marking: Classification, owner: Option<&str>)
         object: format!("obj:{n}"),
         kind,
         title: format!("Record {n}"),
-        body: format!("Migration pressure on housing, serial w{n}x level {}.", marking.code()),
+        body: format!(
+            "Migration pressure on housing, serial w{n}x level {}.",
+            marking.code()
+        ),
         lang: Lang::En,
         marking,
         post: owner.map(str::to_string),
@@ -177,7 +193,10 @@ fn corpus() -> Vec<SearchDoc> {
     for marking in Classification::ALL {
         for tasking_marking in [Classification::Unclassified, Classification::Confidential] {
             for tasking_status in TASKING_STATES {
-                for addressees in [&["OTTAWA", "LONDON"][..], &["OTTAWA", "LONDON", "PARIS"][..]] {
+                for addressees in [
+                    &["OTTAWA", "LONDON"][..],
+                    &["OTTAWA", "LONDON", "PARIS"][..],
+                ] {
                     for post in ["OTTAWA", "LONDON"] {
                         for status in STATUSES {
                             n += 1;
@@ -195,7 +214,12 @@ fn corpus() -> Vec<SearchDoc> {
                 }
             }
         }
-        for kind in [DocKind::Source, DocKind::Incident, DocKind::Engagement, DocKind::Policy] {
+        for kind in [
+            DocKind::Source,
+            DocKind::Incident,
+            DocKind::Engagement,
+            DocKind::Policy,
+        ] {
             for owner in [None, Some("OTTAWA"), Some("LONDON")] {
                 n += 1;
                 docs.push(record(n, kind, marking, owner));
@@ -223,7 +247,11 @@ fn index_of(docs: &[SearchDoc]) -> SearchIndex {
 }
 
 /// Every page of a search, as (total, facets, [(key, snippet)] in order).
-type Seen = (u64, BTreeMap<String, Vec<(String, u64)>>, Vec<(String, String)>);
+type Seen = (
+    u64,
+    BTreeMap<String, Vec<(String, u64)>>,
+    Vec<(String, String)>,
+);
 
 fn all_pages(index: &SearchIndex, actor: &Actor, q: &str, filters: &[(&str, &str)]) -> Seen {
     let mut page = 1;
@@ -239,11 +267,20 @@ fn all_pages(index: &SearchIndex, actor: &Actor, q: &str, filters: &[(&str, &str
             per_page: 7,
         };
         let r = index.search(actor, &req).unwrap();
-        hits.extend(r.hits.iter().map(|h| (h.key.clone(), h.snippet_html.clone())));
+        hits.extend(
+            r.hits
+                .iter()
+                .map(|h| (h.key.clone(), h.snippet_html.clone())),
+        );
         let facets = r
             .facets
             .iter()
-            .map(|(k, v)| (k.clone(), v.iter().map(|f| (f.value.clone(), f.count)).collect()))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.iter().map(|f| (f.value.clone(), f.count)).collect(),
+                )
+            })
             .collect();
         if page >= r.pages {
             assert_eq!(hits.len() as u64, r.total, "pages add up to the total");
@@ -258,7 +295,11 @@ fn every_viewer_gets_exactly_what_may_see_allows_in_counts_facets_pages_and_snip
     let docs = corpus();
     let full = index_of(&docs);
     for actor in actors() {
-        let visible: Vec<SearchDoc> = docs.iter().filter(|d| allowed(&actor, d)).cloned().collect();
+        let visible: Vec<SearchDoc> = docs
+            .iter()
+            .filter(|d| allowed(&actor, d))
+            .cloned()
+            .collect();
         let only_visible = index_of(&visible);
         for (q, filters) in [
             ("migration", &[][..]),
@@ -279,7 +320,11 @@ fn every_viewer_gets_exactly_what_may_see_allows_in_counts_facets_pages_and_snip
         let (total, _, hits) = all_pages(&full, &actor, "migration", &[]);
         let keys: BTreeSet<String> = hits.into_iter().map(|(k, _)| k).collect();
         let want: BTreeSet<String> = visible.iter().map(|d| d.key.clone()).collect();
-        assert_eq!(keys, want, "{} {} {:?}", actor.role, actor.clearance, actor.post);
+        assert_eq!(
+            keys, want,
+            "{} {} {:?}",
+            actor.role, actor.clearance, actor.post
+        );
         assert_eq!(total as usize, visible.len());
     }
 }
@@ -313,14 +358,28 @@ fn a_word_only_in_secret_paragraphs_is_not_even_counted_below_secret() {
         let addressee = !actor.role.is_post_scoped()
             || actor.post.as_ref().map(|p| p.as_str()) == Some("OTTAWA");
         let want = u64::from(cleared && addressee);
-        assert_eq!(r.total, want, "{} {} {:?}", actor.role, actor.clearance, actor.post);
-        let facet_total: u64 = r.facets.values().flatten().filter(|f| f.value == "S").map(|f| f.count).sum();
+        assert_eq!(
+            r.total, want,
+            "{} {} {:?}",
+            actor.role, actor.clearance, actor.post
+        );
+        let facet_total: u64 = r
+            .facets
+            .values()
+            .flatten()
+            .filter(|f| f.value == "S")
+            .map(|f| f.count)
+            .sum();
         assert_eq!(facet_total, want);
         if want == 0 {
             assert!(r.hits.is_empty());
             assert!(r.facets.values().all(|v| v.is_empty()), "{:?}", r.facets);
         } else {
-            assert!(r.hits[0].snippet_html.contains("<b>Quincunx</b>"), "{}", r.hits[0].snippet_html);
+            assert!(
+                r.hits[0].snippet_html.contains("<b>Quincunx</b>"),
+                "{}",
+                r.hits[0].snippet_html
+            );
         }
     }
 }
@@ -340,7 +399,12 @@ fn arb_doc() -> impl Strategy<Value = SearchDoc> {
             .prop_map(|(m, tm, ts, addr, p, s)| paragraph(0, m, tm, ts, &addr, p, s)),
         (
             level,
-            prop::sample::select(vec![DocKind::Source, DocKind::Incident, DocKind::Engagement, DocKind::Policy]),
+            prop::sample::select(vec![
+                DocKind::Source,
+                DocKind::Incident,
+                DocKind::Engagement,
+                DocKind::Policy
+            ]),
             prop::option::of(prop::sample::select(POSTS.to_vec())),
         )
             .prop_map(|(m, k, o)| record(0, k, m, o)),

@@ -93,7 +93,9 @@ async fn expected(app: &App, actor: &Actor) -> BTreeMap<String, u64> {
         let mut text = format!("{} {}", s.spec.title, s.spec.publisher);
         if let Some(sha) = &s.capture_sha256 {
             text.push(' ');
-            text.push_str(&String::from_utf8_lossy(&store.blob(sha).await.unwrap().unwrap()));
+            text.push_str(&String::from_utf8_lossy(
+                &store.blob(sha).await.unwrap().unwrap(),
+            ));
         }
         let visible = may_see(
             actor,
@@ -175,9 +177,16 @@ async fn safe_third_country_as_the_ottawa_drafter_hq_and_readers_of_two_clearanc
                 Classification::parse(&h.classification).unwrap() <= actor.clearance,
                 "{name}: {h:?}"
             );
-            assert!(h.snippet_html.contains("<b>"), "{name}: no highlight in {h:?}");
+            assert!(
+                h.snippet_html.contains("<b>"),
+                "{name}: no highlight in {h:?}"
+            );
             if h.kind == "paragraph" {
-                assert!(h.link.starts_with("/taskings/CHN-2026-0001/reports/OTTAWA#"), "{h:?}");
+                assert!(
+                    h.link
+                        .starts_with("/taskings/CHN-2026-0001/reports/OTTAWA#"),
+                    "{h:?}"
+                );
             }
         }
         totals.insert(name, (r.total, want));
@@ -188,7 +197,10 @@ async fn safe_third_country_as_the_ottawa_drafter_hq_and_readers_of_two_clearanc
     assert!(paragraphs("ottawa.drafter") >= 2, "{totals:?}");
     assert_eq!(paragraphs("hq.editor"), paragraphs("ottawa.drafter"));
     assert_eq!(paragraphs("reader.u"), 0, "{totals:?}");
-    assert!(totals["reader.u"].0 > 0, "U sources and policies still show: {totals:?}");
+    assert!(
+        totals["reader.u"].0 > 0,
+        "U sources and policies still show: {totals:?}"
+    );
     assert!(totals["reader.u"].0 < totals["reader"].0, "{totals:?}");
 }
 
@@ -225,11 +237,22 @@ async fn writes_reach_the_index_through_the_outbox_and_refused_writes_leave_none
         found.hits[0].link,
         "/taskings/CHN-2026-0001/reports/LONDON#public_safety-p1"
     );
-    assert_eq!(search(&index, &hq, "zeppelinhangar", 10).total, 0, "a draft is not HQ's");
+    assert_eq!(
+        search(&index, &hq, "zeppelinhangar", 10).total,
+        0,
+        "a draft is not HQ's"
+    );
 
     // A refused save (stale revision) writes nothing, outbox included.
     let stale = app
-        .save_section(&drafter, &t, &london, &section, "(U) Zeppelinhangar again.", Some(0))
+        .save_section(
+            &drafter,
+            &t,
+            &london,
+            &section,
+            "(U) Zeppelinhangar again.",
+            Some(0),
+        )
         .await;
     assert!(stale.is_err());
     assert_eq!(app.store.search_outbox_head().await.unwrap(), head + 1);
@@ -257,5 +280,8 @@ async fn an_index_on_disk_survives_reopening_and_rebuilds_for_another_database()
     let reopened = SearchIndex::open_dir(&path, Lang::En).unwrap();
     let r = reopened.catch_up(&other.store).await.unwrap();
     assert!(r.rebuilt, "another database's index is rebuilt");
-    assert_eq!(r.reason.as_deref(), Some("the index was built from another database"));
+    assert_eq!(
+        r.reason.as_deref(),
+        Some("the index was built from another database")
+    );
 }

@@ -17,6 +17,7 @@ mod evidence;
 pub mod extract;
 mod me;
 mod reports;
+mod search;
 mod taskings;
 
 use axum::Json;
@@ -58,6 +59,7 @@ not see are the same 404.",
         (name = "reports", description = "Post reports: sections, lint and the clearance workflow."),
         (name = "evidence", description = "Sources with grades, incidents, engagements and policy measures."),
         (name = "me", description = "The authenticated user and their API tokens."),
+        (name = "search", description = "Full-text search within the caller's clearance."),
     ),
     components(schemas(dto::ErrorEnvelope, dto::ErrorItem))
 )]
@@ -108,6 +110,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me::me))
         .routes(routes!(me::list_tokens, me::create_token))
         .routes(routes!(me::revoke_token))
+        .routes(routes!(search::search))
 }
 
 /// The OpenAPI 3.1 document of the API, as served at `/api/v1/openapi.json`.

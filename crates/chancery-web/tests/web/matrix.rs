@@ -122,6 +122,10 @@ enum Route {
     Save,
     Act(&'static str),
     Comment,
+    /// `GET /search?q=QUINCUNX` (the word only in the staged (C) paragraphs).
+    Search,
+    /// `GET /api/v1/search?q=QUINCUNX` with the session cookie.
+    ApiSearch,
 }
 
 impl Route {
@@ -135,6 +139,8 @@ impl Route {
             Route::Act(_) | Route::Comment => "OTTAWA",
             // Post-independent pages: "own" is any staged post.
             Route::Dashboard | Route::Tasking | Route::Sources | Route::Account => "LONDON",
+            // Search: "own" is PARIS, whose cleared report holds a (C) QUINCUNX paragraph.
+            Route::Search | Route::ApiSearch => "PARIS",
         }
     }
 
@@ -159,7 +165,10 @@ fn sees_report(u: &User, status: &str) -> bool {
 fn expected(route: Route, u: &User) -> StatusCode {
     use StatusCode as S;
     let own_staff = u.rel == Some(Rel::Own);
-    let on_tasking = !matches!(route, Route::Dashboard | Route::Sources | Route::Account);
+    let on_tasking = !matches!(
+        route,
+        Route::Dashboard | Route::Sources | Route::Account | Route::Search | Route::ApiSearch
+    );
     if on_tasking && u.clearance == U {
         return S::NOT_FOUND;
     }
@@ -172,7 +181,12 @@ fn expected(route: Route, u: &User) -> StatusCode {
     };
     let visible = |post: &str| sees_report(u, status_of(post));
     match route {
-        Route::Dashboard | Route::Tasking | Route::Sources | Route::Account => S::OK,
+        Route::Dashboard
+        | Route::Tasking
+        | Route::Sources
+        | Route::Account
+        | Route::Search
+        | Route::ApiSearch => S::OK,
         Route::Report(_, status) => {
             if sees_report(u, status) {
                 S::OK
@@ -231,6 +245,8 @@ async fn request(c: &mut Client, route: Route, csrf: &str) -> Resp {
         Route::Tasking => c.get(&format!("/taskings/{TASKING}")).await,
         Route::Sources => c.get("/sources").await,
         Route::Account => c.get("/account").await,
+        Route::Search => c.get(&format!("/search?q={SECRET}")).await,
+        Route::ApiSearch => c.get(&format!("/api/v1/search?q={SECRET}")).await,
         Route::Report(post, _) => c.get(&report_path(post)).await,
         Route::Start => c.post(&format!("{base}/new"), &[("csrf", csrf)]).await,
         Route::Save => {
@@ -403,6 +419,72 @@ fn check_cell(f: &Fixture, route: Route, u: &User, r: &Resp) -> Vec<String> {
     if let (Route::Tasking, StatusCode::OK) = (route, r.status) {
         problems.extend(check_completeness(u, r));
     }
+    if matches!(route, Route::Search | Route::ApiSearch) && r.status == StatusCode::OK {
+        problems.extend(check_search(route, u, r));
+    }
+    problems
+}
+
+/// Searching the word only in the (C) paragraphs of PARIS (cleared) and BERLIN (accepted)
+/// counts exactly the paragraphs the user may read: the total, the kind facet and the hits
+/// agree, and nothing of the other post's report shows.
+fn check_search(route: Route, u: &User, r: &Resp) -> Vec<String> {
+    let mut problems = Vec::new();
+    let visible: Vec<&str> = [("PARIS", "cleared"), ("BERLIN", "accepted")]
+        .into_iter()
+        .filter(|(_, status)| u.clearance >= C && sees_report(u, status))
+        .map(|(post, _)| post)
+        .collect();
+    let (total, posts): (u64, Vec<String>) = match route {
+        Route::ApiSearch => {
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            let posts = v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["post"].as_str().unwrap_or("").to_string())
+                .collect();
+            let kinds: u64 = v["facets"]["kind"]
+                .as_array()
+                .map(|a| a.iter().map(|f| f["count"].as_u64().unwrap()).sum())
+                .unwrap_or(0);
+            if kinds != v["total"].as_u64().unwrap() {
+                problems.push(format!("kind facet counts {kinds}, total {}", v["total"]));
+            }
+            (v["total"].as_u64().unwrap(), posts)
+        }
+        _ => {
+            let doc = r.doc();
+            let total = doc
+                .all("#total")
+                .first()
+                .map(|e| crate::common::text_of(*e).parse().unwrap())
+                .unwrap_or(0);
+            let posts = doc
+                .all("li.hit a.hit-title")
+                .iter()
+                .map(|a| {
+                    let href = a.value().attr("href").unwrap_or("");
+                    href.split("/reports/")
+                        .nth(1)
+                        .and_then(|rest| rest.split('#').next())
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect();
+            (total, posts)
+        }
+    };
+    if total != visible.len() as u64 {
+        problems.push(format!("search total {total} (want {})", visible.len()));
+    }
+    let mut posts = posts;
+    posts.sort();
+    let mut want: Vec<String> = visible.iter().map(|p| p.to_string()).collect();
+    want.sort();
+    if posts != want {
+        problems.push(format!("search hits from {posts:?} (want {want:?})"));
+    }
     problems
 }
 
@@ -464,6 +546,8 @@ async fn every_ui_route_for_every_role_clearance_and_post() {
         Route::Act("accept"),
         Route::Act("return"),
         Route::Comment,
+        Route::Search,
+        Route::ApiSearch,
     ];
     let mut table = Vec::new();
     let mut failures = Vec::new();
