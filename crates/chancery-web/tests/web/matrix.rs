@@ -399,7 +399,13 @@ fn check_cell(f: &Fixture, route: Route, u: &User, r: &Resp) -> Vec<String> {
         problems.push("refusal differs from a plain 404 page".into());
     }
     // Never above clearance, never the draft tasking outside HQ.
-    if u.clearance < C && r.body.contains(SECRET) {
+    // The search routes echo the query the user typed (the box, the JSON `query`): that is
+    // not text from a paragraph.
+    let shown = r
+        .body
+        .replace(&format!("value=\"{SECRET}\""), "")
+        .replace(&format!("\"query\":\"{SECRET}\""), "");
+    if u.clearance < C && shown.contains(SECRET) {
         problems.push("(C) text reached a U user".into());
     }
     if u.clearance == U && (r.body.contains(TASKING) || r.body.contains("large-scale migration")) {
