@@ -72,6 +72,8 @@ pub enum Command {
     /// Your API tokens for the JSON API (`Authorization: Bearer …`); acts as `--as`.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Search reports and evidence as a user (`--as`), or rebuild the index (`search reindex`).
+    Search(crate::search::SearchArgs),
     /// Build the demo database (and, once the web UI lands, serve it).
     Demo(DemoArgs),
     /// Write the whole database as portable JSON lines (for moving between backends).
@@ -149,6 +151,10 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// This server's search index folder (default: beside an SQLite database, `DB.search`;
+    /// for PostgreSQL, `./chancery-search`). Each app server needs its own.
+    #[arg(long, env = "CHANCERY_SEARCH_INDEX")]
+    pub search_index: Option<PathBuf>,
 }
 
 /// `demo` options.

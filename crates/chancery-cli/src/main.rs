@@ -17,6 +17,7 @@ macro_rules! say {
 mod args;
 mod output;
 mod run;
+mod search;
 
 use std::process::ExitCode;
 

@@ -27,7 +27,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
             let app = open(&cli.database, OpenMode::Existing, false).await?;
-            serve(app, &args).await?;
+            serve(app, &args, &cli.database).await?;
         }
         Command::Init(c) => {
             let app = open(&cli.database, OpenMode::Create, true).await?;
@@ -121,6 +121,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Token(cmd) => token(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
+        Command::Search(a) => {
+            crate::search::run(&cli.database, cli.as_user.as_deref(), a, out).await?
+        }
         Command::Demo(d) => demo(&cli.database, d, out).await?,
         Command::Export { output } => {
             let app = open(&cli.database, OpenMode::Existing, false).await?;
@@ -812,7 +815,7 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
         },
     )?;
     if !d.no_serve {
-        serve(app, &d.serve).await?;
+        serve(app, &d.serve, db).await?;
     }
     Ok(())
 }
@@ -1047,7 +1050,7 @@ fn remove_sqlite_files(path: &Path) -> Result<()> {
 }
 
 /// Serves the web UI until Ctrl-C.
-async fn serve(app: App, args: &ServeArgs) -> Result<()> {
+async fn serve(app: App, args: &ServeArgs, db: &str) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -1055,13 +1058,16 @@ async fn serve(app: App, args: &ServeArgs) -> Result<()> {
             }),
         )
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: logs piped to a file or a collector stay plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let config = chancery_web::WebConfig {
         secure_cookies: args.secure_cookies,
         max_body_bytes: args.max_body_bytes,
         ..chancery_web::WebConfig::default()
     };
-    let state = chancery_web::AppState::new(app, config)?;
+    let state = chancery_web::AppState::new(app, config)?
+        .with_search(crate::search::open_index(db, args.search_index.clone())?);
     chancery_web::serve(state, args.bind, |addr| {
         say!("Chancery is serving on http://{addr}/ (Ctrl-C to stop)");
     })

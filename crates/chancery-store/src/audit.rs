@@ -5,7 +5,8 @@ use crate::db::{Store, Tx};
 use crate::error::StoreError;
 
 /// Appends `record` to the chain inside `tx`. The caller's write transaction holds the write
-/// lock, so reading the last hash and inserting cannot race another writer.
+/// lock, so reading the last hash and inserting cannot race another writer. Changes search shows
+/// also get their search-outbox row here, in the same transaction.
 pub(crate) async fn append(tx: &mut Tx, record: &AuditRecord) -> Result<AuditEvent, StoreError> {
     let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut **tx)
@@ -34,6 +35,7 @@ pub(crate) async fn append(tx: &mut Tx, record: &AuditRecord) -> Result<AuditEve
     .bind(&event.hash)
     .execute(&mut **tx)
     .await?;
+    crate::outbox::note(tx, record).await?;
     Ok(event)
 }
 

@@ -42,8 +42,17 @@ pub const TABLES: &[&str] = &[
     "audit_events",
 ];
 
-/// Tables of short-lived state (sessions, login throttling), left out of exports.
-pub const EPHEMERAL: &[&str] = &["sessions", "login_throttle"];
+/// Tables of short-lived or derived state, left out of exports: sessions and login throttling
+/// are short-lived; the search outbox is derived (it only tells running servers what to
+/// re-index, and an imported database is re-indexed from its tables, so carrying it over
+/// would only replay changes the new database's index never needs); the search identity names
+/// one database, and an imported one must get its own.
+pub const EPHEMERAL: &[&str] = &[
+    "sessions",
+    "login_throttle",
+    "search_outbox",
+    "search_identity",
+];
 
 /// The export format version.
 const FORMAT: i64 = 1;

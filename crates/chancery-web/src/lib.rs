@@ -12,6 +12,7 @@ mod history;
 mod pages;
 mod records;
 mod render;
+mod search_pages;
 mod session;
 mod statistics_pages;
 mod tokens;
@@ -77,19 +78,33 @@ pub struct AppState {
     pub(crate) dummy_hash: Arc<String>,
     /// Rendered Markdown by its source text (see [`render::HtmlCache`]).
     pub(crate) html: Arc<render::HtmlCache>,
+    /// This server's search index (its own; kept current from the database's outbox).
+    pub search: Arc<chancery_search::SearchIndex>,
 }
 
 impl AppState {
-    /// Builds the state (hashes the timing-equaliser password once).
+    /// Builds the state (hashes the timing-equaliser password once), with a search index in
+    /// memory that is built from the database on first use ([`AppState::with_search`] gives
+    /// a server its index folder).
     pub fn new(app: App, config: WebConfig) -> anyhow::Result<Self> {
         let dummy = chancery_app::random_password()?;
         let dummy_hash = chancery_app::hash_password(&format!("{dummy}{dummy}"))?;
+        let search = chancery_search::SearchIndex::in_memory(chancery_search::Lang::En)?;
         Ok(AppState {
             app,
             config: Arc::new(config),
             dummy_hash: Arc::new(dummy_hash),
             html: Arc::new(render::HtmlCache::new(16 * 1024)),
+            search: Arc::new(search),
         })
+    }
+
+    /// The same state with `index` as its search index.
+    pub fn with_search(self, index: chancery_search::SearchIndex) -> Self {
+        AppState {
+            search: Arc::new(index),
+            ..self
+        }
     }
 }
 
@@ -149,6 +164,7 @@ pub fn router(state: AppState) -> Router {
             "/taskings/{reference}/reports/{post}/comments",
             post(pages::comment),
         )
+        .route("/search", get(search_pages::search_page))
         .route("/static/app.css", get(pages::stylesheet))
         .merge(evidence_pages::routes().merge(records::routes()))
         .merge(
@@ -185,6 +201,11 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr()?;
+    // This server's index follows the database (catching up at start, logging what it did).
+    let follower = state
+        .search
+        .clone()
+        .follow(state.app.store.clone(), Duration::from_secs(1));
     ready(addr);
     axum::serve(
         listener,
@@ -194,5 +215,6 @@ pub async fn serve(
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    follower.abort();
     Ok(())
 }

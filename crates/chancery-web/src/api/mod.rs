@@ -17,6 +17,7 @@ mod evidence;
 pub mod extract;
 mod me;
 mod reports;
+mod search;
 mod statistics;
 mod taskings;
 
@@ -60,6 +61,7 @@ not see are the same 404.",
         (name = "evidence", description = "Sources with grades, incidents, engagements and policy measures."),
         (name = "me", description = "The authenticated user and their API tokens."),
         (name = "statistics", description = "Official statistics: series, indicators (rates) with sources and caveats."),
+        (name = "search", description = "Full-text search within the caller's clearance."),
     ),
     components(schemas(dto::ErrorEnvelope, dto::ErrorItem))
 )]
@@ -113,6 +115,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(statistics::explore))
         .routes(routes!(statistics::explore_csv))
         .routes(routes!(statistics::catalogue))
+        .routes(routes!(search::search))
 }
 
 /// The OpenAPI 3.1 document of the API, as served at `/api/v1/openapi.json`.

@@ -184,6 +184,10 @@ enum Route {
     RevokeOthersToken,
     // The revision history of a report.
     History(&'static str, &'static str),
+    /// `GET /search?q=QUINCUNX` (the word only in the staged (C) paragraphs).
+    Search,
+    /// `GET /api/v1/search?q=QUINCUNX` with the session cookie.
+    ApiSearch,
 }
 
 impl Route {
@@ -208,6 +212,7 @@ impl Route {
             Route::Act("clear") => "WELLINGTON",
             Route::Act("transmit") => "PARIS",
             Route::Act(_) | Route::Comment => "OTTAWA",
+            Route::Search | Route::ApiSearch => "PARIS",
             // Post-independent pages, and LONDON's records: "own" is LONDON.
             _ => "LONDON",
         }
@@ -352,6 +357,7 @@ fn expected(route: Route, u: &User) -> StatusCode {
         | Route::ApiStatistics
         | Route::ApiStatisticsCsv
         | Route::ApiCatalogue => S::OK,
+        Route::Search | Route::ApiSearch => S::OK,
         Route::Report(_, status) => {
             if sees_report(u, status) {
                 S::OK
@@ -541,6 +547,8 @@ async fn request(c: &mut Client, route: Route, csrf: &str, ids: &Ids) -> Resp {
         Route::Tasking => c.get(&format!("/taskings/{TASKING}")).await,
         Route::Sources => c.get("/sources").await,
         Route::Account => c.get("/account").await,
+        Route::Search => c.get(&format!("/search?q={SECRET}")).await,
+        Route::ApiSearch => c.get(&format!("/api/v1/search?q={SECRET}")).await,
         Route::Report(post, _) => c.get(&report_path(post)).await,
         Route::Start => c.post(&format!("{base}/new"), &[("csrf", csrf)]).await,
         Route::Save => {
@@ -809,7 +817,13 @@ fn check_cell(f: &Fixture, route: Route, u: &User, r: &Resp) -> Vec<String> {
         problems.push("refusal differs from a plain 404 page".into());
     }
     // Never above clearance, never the draft tasking outside HQ.
-    if u.clearance < C && r.body.contains(SECRET) {
+    // The search routes echo the query the user typed (the box, the JSON `query`): that is
+    // not text from a paragraph.
+    let shown = r
+        .body
+        .replace(&format!("value=\"{SECRET}\""), "")
+        .replace(&format!("\"query\":\"{SECRET}\""), "");
+    if u.clearance < C && shown.contains(SECRET) {
         problems.push("(C) text reached a U user".into());
     }
     if u.clearance == U && (r.body.contains(TASKING) || r.body.contains("large-scale migration")) {
@@ -849,6 +863,72 @@ fn check_cell(f: &Fixture, route: Route, u: &User, r: &Resp) -> Vec<String> {
         if !r.body.contains(&format!("parameter `{named}`")) {
             problems.push(format!("the 400 does not name the parameter {named}"));
         }
+    }
+    if matches!(route, Route::Search | Route::ApiSearch) && r.status == StatusCode::OK {
+        problems.extend(check_search(route, u, r));
+    }
+    problems
+}
+
+/// Searching the word only in the (C) paragraphs of PARIS (cleared) and BERLIN (accepted)
+/// counts exactly the paragraphs the user may read: the total, the kind facet and the hits
+/// agree, and nothing of the other post's report shows.
+fn check_search(route: Route, u: &User, r: &Resp) -> Vec<String> {
+    let mut problems = Vec::new();
+    let visible: Vec<&str> = [("PARIS", "cleared"), ("BERLIN", "accepted")]
+        .into_iter()
+        .filter(|(_, status)| u.clearance >= C && sees_report(u, status))
+        .map(|(post, _)| post)
+        .collect();
+    let (total, posts): (u64, Vec<String>) = match route {
+        Route::ApiSearch => {
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            let posts = v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["post"].as_str().unwrap_or("").to_string())
+                .collect();
+            let kinds: u64 = v["facets"]["kind"]
+                .as_array()
+                .map(|a| a.iter().map(|f| f["count"].as_u64().unwrap()).sum())
+                .unwrap_or(0);
+            if kinds != v["total"].as_u64().unwrap() {
+                problems.push(format!("kind facet counts {kinds}, total {}", v["total"]));
+            }
+            (v["total"].as_u64().unwrap(), posts)
+        }
+        _ => {
+            let doc = r.doc();
+            let total = doc
+                .all("#total")
+                .first()
+                .map(|e| crate::common::text_of(*e).parse().unwrap())
+                .unwrap_or(0);
+            let posts = doc
+                .all("li.hit a.hit-title")
+                .iter()
+                .map(|a| {
+                    let href = a.value().attr("href").unwrap_or("");
+                    href.split("/reports/")
+                        .nth(1)
+                        .and_then(|rest| rest.split('#').next())
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect();
+            (total, posts)
+        }
+    };
+    if total != visible.len() as u64 {
+        problems.push(format!("search total {total} (want {})", visible.len()));
+    }
+    let mut posts = posts;
+    posts.sort();
+    let mut want: Vec<String> = visible.iter().map(|p| p.to_string()).collect();
+    want.sort();
+    if posts != want {
+        problems.push(format!("search hits from {posts:?} (want {want:?})"));
     }
     problems
 }
@@ -948,6 +1028,8 @@ async fn every_ui_route_for_every_role_clearance_and_post(backend: Backend) {
         Route::History("LONDON", "draft"),
         Route::History("OTTAWA", "transmitted"),
         Route::History("BERLIN", "accepted"),
+        Route::Search,
+        Route::ApiSearch,
     ];
     let mut table = Vec::new();
     let mut failures = Vec::new();

@@ -1,0 +1,136 @@
+//! The Chancery side of `bench/search.sh`: builds an index from a JSON-lines corpus (written
+//! by `bench/search_corpus.py`) and times the fixed query mix, warm, as a reader cleared for
+//! `C`. Prints one JSON line: build rate, p50/p99 latency, resident memory.
+//!
+//! Usage: search_bench CORPUS QUERIES INDEX_DIR ROUNDS
+
+use std::io::BufRead;
+use std::time::Instant;
+
+use chancery_domain::Classification;
+use chancery_domain::ids::Username;
+use chancery_domain::report::ReportStatus;
+use chancery_domain::tasking::TaskingStatus;
+use chancery_domain::user::{Actor, Role};
+use chancery_search::{Access, DocKind, IndexState, Lang, SearchDoc, SearchIndex, SearchRequest};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, corpus, queries, dir, rounds] = args.as_slice() else {
+        return Err("usage: search_bench CORPUS QUERIES INDEX_DIR ROUNDS".into());
+    };
+    let rounds: usize = rounds.parse()?;
+    let dir = std::path::Path::new(dir);
+    let index = SearchIndex::open_dir(dir, Lang::En)?;
+
+    let started = Instant::now();
+    index.begin_rebuild()?;
+    let mut batch = Vec::with_capacity(10_000);
+    let mut n = 0u64;
+    for line in std::io::BufReader::new(std::fs::File::open(corpus)?).lines() {
+        batch.push(doc(&serde_json::from_str(&line?)?)?);
+        if batch.len() == 10_000 {
+            index.add(&batch)?;
+            n += batch.len() as u64;
+            batch.clear();
+        }
+    }
+    n += batch.len() as u64;
+    index.add(&batch)?;
+    index.finish_rebuild(&IndexState::default())?;
+    let build = started.elapsed().as_secs_f64();
+
+    let reader = Actor::new(
+        Username::parse("bench.reader")?,
+        Role::Reader,
+        Classification::Confidential,
+        None,
+    )?;
+    let queries: Vec<String> = std::fs::read_to_string(queries)?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let request = |q: &str| SearchRequest {
+        q: q.to_string(),
+        filters: Default::default(),
+        page: 1,
+        per_page: 20,
+    };
+    let mut totals = Vec::new();
+    for q in &queries {
+        totals.push(index.search(&reader, &request(q))?.total);
+    }
+    let mut latencies = Vec::new();
+    for _ in 0..rounds {
+        for q in &queries {
+            let t = Instant::now();
+            let r = index.search(&reader, &request(q))?;
+            latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(r);
+        }
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "{}",
+        serde_json::json!({
+            "docs": n,
+            "build_s": (build * 100.0).round() / 100.0,
+            "docs_per_s": (n as f64 / build).round(),
+            "p50_ms": (pct(0.5) * 1000.0).round() / 1000.0,
+            "p99_ms": (pct(0.99) * 1000.0).round() / 1000.0,
+            "rss_mb": rss_mb(),
+            "totals": totals,
+        })
+    );
+    Ok(())
+}
+
+fn doc(v: &serde_json::Value) -> Result<SearchDoc, Box<dyn std::error::Error>> {
+    let s = |k: &str| v[k].as_str().map(str::to_string);
+    let kind = DocKind::parse(v["kind"].as_str().unwrap_or("")).ok_or("bad kind")?;
+    let marking = Classification::parse(v["marking"].as_str().unwrap_or(""))?;
+    let access = match kind {
+        DocKind::Paragraph => Access::Paragraph {
+            tasking_status: TaskingStatus::Issued,
+            tasking_marking: Classification::Unclassified,
+            addressees: vec![s("post").unwrap_or_default()],
+            report_status: ReportStatus::parse(v["status"].as_str().unwrap_or(""))
+                .ok_or("bad status")?,
+        },
+        _ => Access::Record { owner: None },
+    };
+    Ok(SearchDoc {
+        key: s("key").unwrap_or_default(),
+        object: s("key").unwrap_or_default(),
+        kind,
+        title: s("title").unwrap_or_default(),
+        body: s("body").unwrap_or_default(),
+        lang: Lang::from_code(v["lang"].as_str().unwrap_or("en")),
+        marking,
+        post: s("post"),
+        country: s("country"),
+        tasking: s("tasking"),
+        section: s("section"),
+        date: s("date"),
+        grade: s("grade"),
+        version: None,
+        revision: None,
+        link: String::new(),
+        access,
+    })
+}
+
+/// Resident memory of this process, in MiB (Linux).
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
+}

@@ -1,0 +1,319 @@
+//! The index itself: opening (on disk or in memory), replacing an object's documents and
+//! committing them together with the outbox position they reflect.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::DocSetCollector;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::AllQuery;
+use tantivy::schema::{Term, Value};
+use tantivy::{Document, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+use crate::doc::{Access, SearchDoc, rank};
+use crate::error::SearchError;
+use crate::lang::Lang;
+use crate::schema::{self, Fields, SCHEMA_VERSION};
+
+/// Memory the writer may buffer before flushing a segment.
+const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+
+/// What a committed index reflects: stored in the commit payload, so it changes atomically
+/// with the documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IndexState {
+    /// [`SCHEMA_VERSION`] of the index.
+    pub schema: u32,
+    /// The database it was built from ([`chancery_store::Store::identity`]).
+    pub db: String,
+    /// The last search-outbox `seq` applied.
+    pub seq: i64,
+}
+
+/// A search index. Cheap to share behind an `Arc`; writes are serialised inside.
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) fields: Fields,
+    pub(crate) reader: IndexReader,
+    writer: Mutex<Option<IndexWriter>>,
+    /// Serialises catching up, so two callers never apply the same outbox rows at once.
+    pub(crate) sync: tokio::sync::Mutex<()>,
+    /// Where it lives, for logs.
+    pub location: String,
+    /// The language of reports and records (the deployment's).
+    pub default_lang: Lang,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// An index held in memory (tests, and servers without an index folder): it starts empty
+    /// and is built from the database on first use.
+    pub fn in_memory(default_lang: Lang) -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        SearchIndex::wrap(index, fields, "memory".into(), default_lang)
+    }
+
+    /// Opens the index in `dir`, creating it if missing. An index of another schema version,
+    /// or one that cannot be opened, is replaced by an empty one (it is a derived cache; the
+    /// next catch-up rebuilds it and says so).
+    pub fn open_dir(dir: &Path, default_lang: Lang) -> Result<SearchIndex, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Io {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let location = dir.display().to_string();
+        let (schema, fields) = schema::build();
+        let existing = dir.join("meta.json").exists();
+        if existing {
+            match Index::open_in_dir(dir) {
+                Ok(index) if index.schema() == schema => {
+                    let opened =
+                        SearchIndex::wrap(index, fields.clone(), location.clone(), default_lang)?;
+                    if opened.state()?.schema == SCHEMA_VERSION {
+                        return Ok(opened);
+                    }
+                    tracing::warn!(index = %location, "search index has another schema version: rebuilding it");
+                }
+                Ok(_) => {
+                    tracing::warn!(index = %location, "search index has another schema: rebuilding it")
+                }
+                Err(e) => {
+                    tracing::warn!(index = %location, error = %e, "search index cannot be opened: rebuilding it")
+                }
+            }
+            clear_dir(dir)?;
+        }
+        let directory = MmapDirectory::open(dir).map_err(|e| SearchError::Io {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let index = Index::create(directory, schema, Default::default())?;
+        SearchIndex::wrap(index, fields, location, default_lang)
+    }
+
+    fn wrap(
+        index: Index,
+        fields: Fields,
+        location: String,
+        default_lang: Lang,
+    ) -> Result<SearchIndex, SearchError> {
+        schema::register_analyzers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            fields,
+            reader,
+            writer: Mutex::new(None),
+            sync: tokio::sync::Mutex::new(()),
+            location,
+            default_lang,
+        })
+    }
+
+    /// What the last commit reflects (the default state for an index never committed).
+    pub fn state(&self) -> Result<IndexState, SearchError> {
+        let metas = self.index.load_metas()?;
+        Ok(match metas.payload {
+            Some(p) => serde_json::from_str(&p).unwrap_or_default(),
+            None => IndexState::default(),
+        })
+    }
+
+    /// What the index committed in `dir` reflects, read without opening it for writing or
+    /// changing anything (for tools and tests watching a server's index).
+    pub fn read_state(dir: &Path) -> Result<IndexState, SearchError> {
+        let index = Index::open_in_dir(dir)?;
+        Ok(match index.load_metas()?.payload {
+            Some(p) => serde_json::from_str(&p).unwrap_or_default(),
+            None => IndexState::default(),
+        })
+    }
+
+    /// Every document's stored fields as JSON, by key: two indexes holding the same documents
+    /// have equal fingerprints (used to check an index against one rebuilt from the database).
+    pub fn fingerprint(&self) -> Result<BTreeMap<String, String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let schema = self.index.schema();
+        let mut out = BTreeMap::new();
+        for addr in searcher.search(&AllQuery, &DocSetCollector)? {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let key = doc
+                .get_first(self.fields.key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            out.insert(key, doc.to_json(&schema));
+        }
+        Ok(out)
+    }
+
+    /// Number of documents searchable now.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        let mut guard = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::Internal("the index writer lock is poisoned".into()))?;
+        if guard.is_none() {
+            *guard = Some(self.index.writer(WRITER_HEAP_BYTES)?);
+        }
+        match guard.as_mut() {
+            Some(w) => f(w),
+            None => Err(SearchError::Internal("no index writer".into())),
+        }
+    }
+
+    /// Replaces every document of each of `objects` by `docs`, and commits with `state`:
+    /// the documents and the outbox position change together or not at all.
+    pub fn replace(
+        &self,
+        objects: &[String],
+        docs: &[SearchDoc],
+        state: &IndexState,
+    ) -> Result<(), SearchError> {
+        self.with_writer(|w| {
+            for o in objects {
+                w.delete_term(Term::from_field_text(self.fields.object, o));
+            }
+            for d in docs {
+                w.add_document(self.to_tantivy(d))?;
+            }
+            self.commit(w, state)
+        })?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Starts a rebuild (or a bulk load): every document is deleted (not yet committed).
+    pub fn begin_rebuild(&self) -> Result<(), SearchError> {
+        self.with_writer(|w| {
+            w.delete_all_documents()?;
+            Ok(())
+        })
+    }
+
+    /// Adds documents to a rebuild in progress (not yet committed).
+    pub fn add(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        self.with_writer(|w| {
+            for d in docs {
+                w.add_document(self.to_tantivy(d))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Commits a rebuild with `state`.
+    pub fn finish_rebuild(&self, state: &IndexState) -> Result<(), SearchError> {
+        self.with_writer(|w| self.commit(w, state))?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Drops uncommitted changes (a rebuild that failed half-way).
+    pub fn rollback(&self) -> Result<(), SearchError> {
+        self.with_writer(|w| {
+            w.rollback()?;
+            Ok(())
+        })
+    }
+
+    fn commit(&self, w: &mut IndexWriter, state: &IndexState) -> Result<(), SearchError> {
+        let payload = serde_json::to_string(state)
+            .map_err(|e| SearchError::Internal(format!("index state: {e}")))?;
+        let mut prepared = w.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        Ok(())
+    }
+
+    fn to_tantivy(&self, d: &SearchDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, &d.key);
+        doc.add_text(f.object, &d.object);
+        doc.add_text(f.kind, d.kind.code());
+        let opt = |doc: &mut TantivyDocument, field, v: Option<&str>| {
+            doc.add_text(field, v.unwrap_or(""));
+        };
+        opt(&mut doc, f.post, d.post.as_deref());
+        opt(&mut doc, f.country, d.country.as_deref());
+        opt(&mut doc, f.tasking, d.tasking.as_deref());
+        opt(&mut doc, f.section, d.section.as_deref());
+        opt(&mut doc, f.year, d.year());
+        opt(&mut doc, f.grade, d.grade.as_deref());
+        doc.add_text(f.class, d.marking.code());
+        doc.add_u64(f.level, rank(d.level()));
+        doc.add_u64(f.recency, d.recency());
+        match &d.access {
+            Access::Paragraph {
+                tasking_status,
+                addressees,
+                report_status,
+                ..
+            } => {
+                doc.add_text(f.rstatus, report_status.code());
+                let open = !matches!(
+                    tasking_status,
+                    chancery_domain::tasking::TaskingStatus::Draft
+                );
+                doc.add_text(f.topen, if open { "1" } else { "0" });
+                for a in addressees {
+                    doc.add_text(f.addressee, a);
+                }
+            }
+            Access::Record { owner } => {
+                doc.add_text(f.owned, if owner.is_some() { "1" } else { "0" });
+            }
+        }
+        doc.add_text(f.title, &d.title);
+        doc.add_text(f.body, &d.body);
+        doc.add_text(f.link, &d.link);
+        doc.add_text(f.lang, d.lang.code());
+        if let Some(v) = d.version {
+            doc.add_i64(f.version, v);
+        }
+        if let Some(r) = d.revision {
+            doc.add_i64(f.revision, r);
+        }
+        let text = f.text_of(d.lang);
+        doc.add_text(text, &d.title);
+        doc.add_text(text, &d.body);
+        doc
+    }
+}
+
+fn clear_dir(dir: &Path) -> Result<(), SearchError> {
+    let io = |path: PathBuf, e: std::io::Error| SearchError::Io {
+        path,
+        reason: e.to_string(),
+    };
+    for entry in std::fs::read_dir(dir).map_err(|e| io(dir.to_path_buf(), e))? {
+        let entry = entry.map_err(|e| io(dir.to_path_buf(), e))?;
+        let path = entry.path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).map_err(|e| io(path.clone(), e))?;
+        } else {
+            std::fs::remove_file(&path).map_err(|e| io(path.clone(), e))?;
+        }
+    }
+    Ok(())
+}
