@@ -455,10 +455,10 @@ impl SearchIndex {
             } else {
                 lang
             };
-            if !generators.contains_key(&lang) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = generators.entry(lang) {
                 let mut g = SnippetGenerator::create(&searcher, &*text, f.text_of(lang))?;
                 g.set_max_num_chars(SNIPPET_CHARS);
-                generators.insert(lang, g);
+                slot.insert(g);
             }
             let body = get(f.body).unwrap_or_default();
             // The passage of the body that matches; else the title, if that is what matched;
@@ -581,9 +581,7 @@ impl Collector for FacetCollector {
         for (name, field) in &self.fields {
             let field_name = segment.schema().get_field_name(*field).to_string();
             let column = segment.fast_fields().str(&field_name)?;
-            let size = column
-                .as_ref()
-                .map_or(0, |c| usize::try_from(c.num_terms()).unwrap_or(0));
+            let size = column.as_ref().map_or(0, |c| c.num_terms());
             columns.push((*name, column, vec![0u64; size]));
         }
         Ok(FacetSegment { columns })
