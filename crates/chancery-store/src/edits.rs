@@ -27,25 +27,15 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         require_incident_refs(&mut tx, spec).await?;
-        let done = sqlx::query(
-            "UPDATE incidents SET post_code = $1, occurred = $2, occurred_until = $3, country = $4, region = $5,
-                 locality = $6, category = $7, victims = $8, suspects = $9, legal_status = $10,
-                 verification = $11, summary = $12, marking = $13
-             WHERE id = $14",
+        let done = crate::evidence::bind_incident(
+            sqlx::query(
+                "UPDATE incidents SET post_code = $1, occurred = $2, occurred_until = $3, country = $4, region = $5,
+                     locality = $6, category = $7, victims = $8, suspects = $9, legal_status = $10,
+                     verification = $11, summary = $12, marking = $13
+                 WHERE id = $14",
+            ),
+            spec,
         )
-        .bind(spec.post.as_str())
-        .bind(spec.occurred.as_str())
-        .bind(spec.occurred_until.as_ref().map(|d| d.as_str()))
-        .bind(spec.country.as_str())
-        .bind(&spec.region)
-        .bind(&spec.locality)
-        .bind(spec.category.as_str())
-        .bind(spec.victims.map(i64::from))
-        .bind(spec.suspects.map(i64::from))
-        .bind(spec.legal_status.code())
-        .bind(spec.verification.code())
-        .bind(&spec.summary)
-        .bind(spec.marking.code())
         .bind(id)
         .execute(&mut *tx)
         .await?;

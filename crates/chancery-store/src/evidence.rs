@@ -396,28 +396,19 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.write().await?;
         require_incident_refs(&mut tx, spec).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO incidents (post_code, occurred, occurred_until, country, region, locality, category,
-                 victims, suspects, legal_status, verification, summary, marking, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+        let id: i64 = bind_incident(
+            sqlx::query(
+                "INSERT INTO incidents (post_code, occurred, occurred_until, country, region, locality, category,
+                     victims, suspects, legal_status, verification, summary, marking, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+            ),
+            spec,
         )
-        .bind(spec.post.as_str())
-        .bind(spec.occurred.as_str())
-        .bind(spec.occurred_until.as_ref().map(|d| d.as_str()))
-        .bind(spec.country.as_str())
-        .bind(&spec.region)
-        .bind(&spec.locality)
-        .bind(spec.category.as_str())
-        .bind(spec.victims.map(i64::from))
-        .bind(spec.suspects.map(i64::from))
-        .bind(spec.legal_status.code())
-        .bind(spec.verification.code())
-        .bind(&spec.summary)
-        .bind(spec.marking.code())
         .bind(created_by)
         .bind(crate::now())
         .fetch_one(&mut *tx)
-        .await?;
+        .await?
+        .try_get("id")?;
         link_incident_sources(&mut tx, id, &spec.sources).await?;
         append(&mut tx, &audit.for_object(format!("INC{id}"))).await?;
         tx.commit().await?;
@@ -625,4 +616,25 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Binds the 13 columns of an incident, in the order `INSERT` and `UPDATE` list them ($1–$13).
+pub(crate) fn bind_incident<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    spec: &'q IncidentSpec,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(spec.post.as_str())
+        .bind(spec.occurred.as_str())
+        .bind(spec.occurred_until.as_ref().map(|d| d.as_str()))
+        .bind(spec.country.as_str())
+        .bind(&spec.region)
+        .bind(&spec.locality)
+        .bind(spec.category.as_str())
+        .bind(spec.victims.map(i64::from))
+        .bind(spec.suspects.map(i64::from))
+        .bind(spec.legal_status.code())
+        .bind(spec.verification.code())
+        .bind(&spec.summary)
+        .bind(spec.marking.code())
 }
