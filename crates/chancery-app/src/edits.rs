@@ -32,7 +32,11 @@ pub struct RevisionView {
     pub paragraphs: Vec<(Classification, String, bool)>,
 }
 
-fn not_above_clearance(actor: &Actor, what: &str, marking: Classification) -> AppResult<()> {
+pub(crate) fn not_above_clearance(
+    actor: &Actor,
+    what: &str,
+    marking: Classification,
+) -> AppResult<()> {
     if marking > actor.clearance {
         return Err(AppError::invalid(format!(
             "{what}: marking {marking} is above your clearance {}",
@@ -80,9 +84,22 @@ impl App {
             }
         }
         for s in &spec.sources {
-            self.visible_source(actor, *s).await?;
+            self.cited_source(actor, "sources", *s).await?;
         }
         Ok(())
+    }
+
+    /// Checks a source that `field` of a record refers to. A source the actor may not see is
+    /// refused exactly like one that does not exist (a 400 naming the field, the same words),
+    /// so the answer never tells whether a hidden source exists.
+    pub(crate) async fn cited_source(&self, actor: &Actor, field: &str, id: i64) -> AppResult<()> {
+        match self.visible_source(actor, id).await {
+            Ok(_) => Ok(()),
+            Err(AppError::NotFound(_)) => Err(AppError::invalid(format!(
+                "field `{field}`: there is no source S{id} that you may cite; check the id in the evidence locker"
+            ))),
+            Err(e) => Err(e),
+        }
     }
 
     /// The checks an engagement passes before it is stored (added or edited).
@@ -109,7 +126,14 @@ impl App {
         }
         match &spec.tasking {
             Some(reference) => {
-                let t = self.visible_tasking(actor, reference).await?;
+                let t = match self.visible_tasking(actor, reference).await {
+                    Err(AppError::NotFound(_)) => {
+                        return Err(AppError::invalid(format!(
+                            "field `tasking`: there is no tasking {reference} that you may see"
+                        )));
+                    }
+                    other => other?,
+                };
                 for tp in &spec.talking_points {
                     if !t.spec.talking_points.iter().any(|p| &p.id == tp) {
                         return Err(AppError::invalid(format!(
@@ -203,7 +227,7 @@ impl App {
         not_above_clearance(actor, "policy", spec.marking)?;
         check_policy(spec)?;
         if let Some(s) = spec.source {
-            self.visible_source(actor, s).await?;
+            self.cited_source(actor, "source", s).await?;
         }
         let record = audit(
             By::User(actor),
@@ -229,13 +253,13 @@ impl App {
         if let Some(p) = parent {
             if p == id {
                 return Err(AppError::invalid(format!(
-                    "derived_from: S{id} cannot repeat itself"
+                    "field `derived_from`: S{id} cannot repeat itself"
                 )));
             }
-            self.visible_source(actor, p).await?;
+            self.cited_source(actor, "derived_from", p).await?;
             if p > id {
                 return Err(AppError::invalid(format!(
-                    "derived_from: S{p} was recorded after S{id}; a source can only repeat an older one"
+                    "field `derived_from`: S{p} was recorded after S{id}; a source can only repeat an older one"
                 )));
             }
         }
@@ -285,7 +309,7 @@ impl App {
         }
         if username == &actor.username && role != Role::Admin {
             return Err(AppError::invalid(
-                "role: you cannot take the admin role from yourself; ask another admin",
+                "field `role`: you cannot take the admin role from yourself; ask another admin",
             ));
         }
         let updated = Actor::new(username.clone(), role, clearance, post)
@@ -298,6 +322,42 @@ impl App {
             json!({"role": role.code(), "clearance": clearance.code(), "post": updated.post.as_ref().map(|p| p.as_str())}),
         );
         Ok(self.store.update_user(&updated, &record).await?)
+    }
+
+    /// Disables or re-enables an account (admin only). A disabled account cannot log in (the
+    /// login answers as for a wrong password), and its sessions end and its API tokens are
+    /// revoked at once. An admin cannot disable their own account, so one admin always remains.
+    /// Returns (sessions ended, tokens revoked).
+    pub async fn set_user_active(
+        &self,
+        actor: &Actor,
+        username: &Username,
+        active: bool,
+    ) -> AppResult<(u64, u64)> {
+        may_admin(actor)?;
+        if self.store.user(username).await?.is_none() {
+            return Err(AppError::NotFound(format!("user {username}")));
+        }
+        if username == &actor.username && !active {
+            return Err(AppError::invalid(
+                "field `active`: you cannot disable your own account; ask another admin",
+            ));
+        }
+        let record = audit(
+            By::User(actor),
+            if active {
+                "user.enable"
+            } else {
+                "user.disable"
+            },
+            "user",
+            username.as_str(),
+            json!({}),
+        );
+        Ok(self
+            .store
+            .set_user_active(username, active, &record)
+            .await?)
     }
 
     /// Sets a new random password on an account (admin only) and returns it, to be shown

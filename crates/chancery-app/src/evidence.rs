@@ -6,7 +6,7 @@ use chancery_domain::user::{Actor, Role};
 use chancery_store::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
 use serde_json::json;
 
-use crate::edits::check_policy;
+use crate::edits::{check_policy, not_above_clearance};
 use crate::{App, AppError, AppResult, By, audit, reject_personal_data};
 
 pub(crate) fn may_record(actor: &Actor) -> AppResult<()> {
@@ -38,6 +38,9 @@ impl App {
         capture: Option<&Capture>,
     ) -> AppResult<i64> {
         may_record(actor)?;
+        if let Some(parent) = spec.derived_from {
+            self.cited_source(actor, "derived_from", parent).await?;
+        }
         self.add_source_as(By::User(actor), actor.username.as_str(), spec, capture)
             .await
     }
@@ -213,6 +216,10 @@ impl App {
     /// Records a host-government policy measure.
     pub async fn add_policy(&self, actor: &Actor, spec: &PolicySpec) -> AppResult<i64> {
         may_record(actor)?;
+        not_above_clearance(actor, "policy", spec.marking)?;
+        if let Some(s) = spec.source {
+            self.cited_source(actor, "source", s).await?;
+        }
         self.add_policy_as(By::User(actor), actor.username.as_str(), spec)
             .await
     }

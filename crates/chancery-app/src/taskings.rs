@@ -104,9 +104,12 @@ impl App {
         }
         let row = self.tasking_row(reference).await?;
         if row.status != TaskingStatus::Draft {
-            return Err(AppError::invalid(format!(
-                "tasking {reference} is already {}",
-                row.status.code()
+            // A conflict with the tasking's state (409 over HTTP), not a malformed request.
+            return Err(AppError::Store(chancery_store::StoreError::AlreadyExists(
+                format!(
+                    "tasking {reference} is already {}: only a draft tasking can be issued, and nothing was changed",
+                    row.status.code()
+                ),
             )));
         }
         let record = audit(

@@ -140,6 +140,67 @@ impl Store {
         Ok(())
     }
 
+    /// Disables (`active = false`) or re-enables an account. Disabling also ends every
+    /// session of the account and revokes its live API tokens, in the same transaction as the
+    /// change and its audit event, so nothing the account held keeps working (and a re-enabled
+    /// account starts with no sessions or tokens). Returns (sessions ended, tokens revoked);
+    /// not found if there is no such account.
+    pub async fn set_user_active(
+        &self,
+        username: &Username,
+        active: bool,
+        audit: &AuditRecord,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET active = $1 WHERE username = $2")
+            .bind(i64::from(active))
+            .bind(username.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound(format!("user {username}")));
+        }
+        let (mut sessions, mut tokens) = (0, 0);
+        if !active {
+            // Session data is the JSON map tower-sessions stores; the login keeps the
+            // account's name under "user". Parsed rather than matched with LIKE, so no other
+            // account's session is touched.
+            let rows = sqlx::query("SELECT id, data FROM sessions")
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in rows {
+                let data: String = row.try_get("data")?;
+                let owner = serde_json::from_str::<serde_json::Value>(&data)
+                    .ok()
+                    .and_then(|v| v.get("user").and_then(|u| u.as_str()).map(str::to_owned));
+                if owner.as_deref() == Some(username.as_str()) {
+                    let id: String = row.try_get("id")?;
+                    sessions += sqlx::query("DELETE FROM sessions WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
+            }
+            tokens = sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE username = $2 AND revoked_at IS NULL",
+            )
+            .bind(crate::now())
+            .bind(username.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        let mut record = audit.clone();
+        if let Some(map) = record.payload.as_object_mut() {
+            map.insert("sessions_ended".into(), sessions.into());
+            map.insert("tokens_revoked".into(), tokens.into());
+        }
+        append(&mut tx, &record).await?;
+        tx.commit().await?;
+        Ok((sessions, tokens))
+    }
+
     /// Stores a new API token's hash for `username`; returns its id.
     pub async fn api_token_create(
         &self,

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", get(users).post(create))
         .route("/admin/users/{name}", post(update))
         .route("/admin/users/{name}/password", post(reset))
+        .route("/admin/users/{name}/active", post(set_active))
         .route("/admin/posts", get(posts))
 }
 
@@ -189,6 +190,23 @@ async fn reset(
     let username = Username::parse(&name).map_err(|_| WebError::NotFound)?;
     let password = state.app.reset_password(&me.actor, &username).await?;
     password_page(&me, &username, false, password)
+}
+
+/// `POST /admin/users/{name}/active` with `active=false` (disable: the account's sessions
+/// end and its API tokens are revoked at once) or `active=true` (enable).
+async fn set_active(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(name): Path<String>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let username = Username::parse(&name).map_err(|_| WebError::NotFound)?;
+    let active = f.parse("active", fields::boolean)?;
+    state
+        .app
+        .set_user_active(&me.actor, &username, active)
+        .await?;
+    Ok(Redirect::to("/admin/users").into_response())
 }
 
 #[derive(Template)]

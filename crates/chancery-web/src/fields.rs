@@ -209,6 +209,15 @@ pub fn source_ids(s: &str) -> Result<Vec<i64>, String> {
         .collect()
 }
 
+/// `true` or `false`.
+pub fn boolean(s: &str) -> Result<bool, String> {
+    match s {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!("{other:?} is neither true nor false")),
+    }
+}
+
 /// A non-negative count.
 pub fn count(s: &str) -> Result<u32, String> {
     s.parse::<u32>()

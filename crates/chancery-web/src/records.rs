@@ -128,7 +128,7 @@ fn incident_spec(f: &Fields) -> Result<IncidentSpec, WebError> {
 }
 
 /// An unknown category is a bad form field (the store would call it "not found").
-async fn known_category(state: &AppState, spec: &IncidentSpec) -> Result<(), WebError> {
+pub(crate) async fn known_category(state: &AppState, spec: &IncidentSpec) -> Result<(), WebError> {
     let known = state.app.store.vocab("incident_categories").await?;
     if known.iter().any(|c| c.code == spec.category) {
         return Ok(());

@@ -283,6 +283,9 @@ pub struct ReportDto {
     pub comments: Vec<CommentDto>,
     /// Workflow actions this user may take now (`submit`, `clear`, …).
     pub actions: Vec<String>,
+    /// Changes with every save and workflow step; send it back as `lock_version` with an
+    /// action so the action applies only to the report as you saw it (409 otherwise).
+    pub lock_version: i64,
 }
 
 /// One section of a report.
@@ -394,6 +397,7 @@ impl From<ReportView> for ReportDto {
                 })
                 .collect(),
             actions: v.actions.iter().map(|a| a.code().to_string()).collect(),
+            lock_version: v.lock_version,
         }
     }
 }
@@ -409,6 +413,8 @@ pub struct ReportStateDto {
     pub status: String,
     /// The version now being drafted or last transmitted.
     pub version: i64,
+    /// The report's new lock version.
+    pub lock_version: i64,
 }
 
 impl From<ReportRow> for ReportStateDto {
@@ -418,6 +424,7 @@ impl From<ReportRow> for ReportStateDto {
             post: r.post.to_string(),
             status: r.status.code().into(),
             version: r.version_no,
+            lock_version: r.lock_version,
         }
     }
 }
@@ -453,6 +460,12 @@ pub struct ActionBody {
     /// `transmit`: why the approver transmits despite blocking lint findings.
     #[serde(default)]
     pub override_reason: Option<String>,
+    /// The report's `lock_version` as you last saw it: if the report changed since (a save,
+    /// another action), the action is refused with 409 and nothing changes. Omit it to act on
+    /// the report as it is now.
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub lock_version: Option<i64>,
 }
 
 /// `POST …/comments`.
@@ -952,4 +965,116 @@ pub struct CreatedToken {
     pub label: String,
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,
+}
+
+page!(
+    /// A page of accounts.
+    UserPage,
+    UserDto
+);
+
+/// An account (admin only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    /// Login.
+    pub username: String,
+    /// `admin`, `hq_editor`, `post_drafter`, `post_approver` or `reader`.
+    pub role: String,
+    /// Clearance (`U`, `SBU`, `C`, `S`).
+    pub clearance: String,
+    /// Post, for post staff.
+    pub post: Option<String>,
+    /// False when disabled (cannot log in; no sessions or tokens).
+    pub active: bool,
+}
+
+impl From<chancery_store::UserRow> for UserDto {
+    fn from(u: chancery_store::UserRow) -> Self {
+        UserDto {
+            username: u.actor.username.to_string(),
+            role: u.actor.role.code().into(),
+            clearance: u.actor.clearance.code().into(),
+            post: u.actor.post.map(|p| p.to_string()),
+            active: u.active,
+        }
+    }
+}
+
+/// `POST /admin/users`: a new account; its one-time password is in the answer.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// Login (lower case letters, digits, `.`, `-`, `_`), e.g. `rome.drafter`.
+    #[schema(example = "rome.drafter")]
+    pub username: String,
+    /// `admin`, `hq_editor`, `post_drafter`, `post_approver` or `reader`.
+    #[schema(example = "post_drafter")]
+    pub role: String,
+    /// Clearance (`U`, `SBU`, `C`, `S`).
+    #[schema(value_type = String, example = "SBU")]
+    pub clearance: Classification,
+    /// Post: required for post drafters and approvers, absent for the other roles.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "ROME")]
+    pub post: Option<PostCode>,
+}
+
+/// `PUT /admin/users/{name}`: the account's role, clearance and post.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// `admin`, `hq_editor`, `post_drafter`, `post_approver` or `reader`.
+    #[schema(example = "post_approver")]
+    pub role: String,
+    /// Clearance (`U`, `SBU`, `C`, `S`).
+    #[schema(value_type = String, example = "C")]
+    pub clearance: Classification,
+    /// Post: required for post drafters and approvers, absent for the other roles.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "ROME")]
+    pub post: Option<PostCode>,
+}
+
+/// `PUT /admin/users/{name}/active`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserActive {
+    /// False disables the account (its sessions end and its API tokens are revoked at
+    /// once); true enables it again.
+    pub active: bool,
+}
+
+/// An account with a one-time password, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPassword {
+    /// The account.
+    pub user: UserDto,
+    /// The one-time password: hand it over in person; the owner changes it under My account.
+    pub password: String,
+}
+
+/// A post (admin only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostDto {
+    /// Code, e.g. `OTTAWA`.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// `embassy` or `consulate`.
+    pub kind: String,
+    /// Host country (ISO 3166-1 alpha-3).
+    pub country: String,
+    /// Region.
+    pub region: String,
+}
+
+/// `PUT /sources/{id}/derived_from`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DerivedFromBody {
+    /// Id of the older source this one repeats; `null` clears the mark (required, so an
+    /// empty body never clears it by accident).
+    #[serde(deserialize_with = "Option::deserialize")]
+    #[schema(minimum = 1)]
+    pub derived_from: Option<i64>,
 }

@@ -12,8 +12,9 @@ use chancery_store::Capture;
 use super::app_error;
 use super::auth::ApiUser;
 use super::dto::{
-    Created, EngagementPage, ErrorEnvelope, GradeBody, IncidentPage, NewEngagement, NewIncident,
-    NewPolicy, NewSource, PolicyPage, SourceDto, SourcePage,
+    Created, DerivedFromBody, EngagementDto, EngagementPage, ErrorEnvelope, GradeBody, IncidentDto,
+    IncidentPage, NewEngagement, NewIncident, NewPolicy, NewSource, PolicyDto, PolicyPage,
+    SourceDto, SourcePage,
 };
 use super::extract::{ApiJson, ApiPath, Pagination};
 use crate::AppState;
@@ -51,7 +52,7 @@ pub async fn list_sources(
     request_body = NewSource,
     responses(
         (status = 201, description = "Recorded", body = SourceDto),
-        (status = 400, description = "Invalid fields, personal data (E006), or marking above your clearance", body = ErrorEnvelope),
+        (status = 400, description = "Invalid fields, personal data (E006), marking above your clearance, or a `derived_from` source that does not exist or that you may not see", body = ErrorEnvelope),
         (status = 401, description = "Not authenticated", body = ErrorEnvelope),
         (status = 403, description = "Your role does not record evidence, or missing X-CSRF-Token", body = ErrorEnvelope),
     )
@@ -172,10 +173,9 @@ pub async fn list_incidents(
     request_body = NewIncident,
     responses(
         (status = 201, description = "Recorded", body = Created),
-        (status = 400, description = "Invalid fields or personal data (E006)", body = ErrorEnvelope),
+        (status = 400, description = "Invalid fields, a cited source that does not exist or that you may not see, or personal data (E006)", body = ErrorEnvelope),
         (status = 401, description = "Not authenticated", body = ErrorEnvelope),
         (status = 403, description = "Not allowed for this role or post, or missing X-CSRF-Token", body = ErrorEnvelope),
-        (status = 404, description = "A cited source does not exist or is not visible to you", body = ErrorEnvelope),
     )
 )]
 pub async fn add_incident(
@@ -183,22 +183,8 @@ pub async fn add_incident(
     me: ApiUser,
     ApiJson(b): ApiJson<NewIncident>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let spec = IncidentSpec {
-        post: b.post,
-        occurred: b.occurred,
-        occurred_until: b.occurred_until,
-        country: b.country,
-        region: b.region,
-        locality: b.locality,
-        category: b.category,
-        victims: b.victims,
-        suspects: b.suspects,
-        legal_status: b.legal_status,
-        verification: b.verification,
-        summary: b.summary,
-        marking: b.marking,
-        sources: b.sources,
-    };
+    let spec = incident_spec(b);
+    crate::records::known_category(&state, &spec).await?;
     let id = state
         .app
         .add_incident(&me.actor, &spec)
@@ -243,10 +229,9 @@ pub async fn list_engagements(
     request_body = NewEngagement,
     responses(
         (status = 201, description = "Recorded", body = Created),
-        (status = 400, description = "Invalid fields, unknown talking point, or personal data (E006)", body = ErrorEnvelope),
+        (status = 400, description = "Invalid fields, unknown or invisible tasking or talking point, or personal data (E006)", body = ErrorEnvelope),
         (status = 401, description = "Not authenticated", body = ErrorEnvelope),
         (status = 403, description = "Not allowed for this role or post, or missing X-CSRF-Token", body = ErrorEnvelope),
-        (status = 404, description = "The tasking does not exist or is not visible to you", body = ErrorEnvelope),
     )
 )]
 pub async fn add_engagement(
@@ -254,19 +239,7 @@ pub async fn add_engagement(
     me: ApiUser,
     ApiJson(b): ApiJson<NewEngagement>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let date = chancery_domain::dates::parse(&b.date)
-        .map_err(|e| WebError::field("date", format!("date: {e}")))?;
-    let spec = EngagementSpec {
-        post: b.post,
-        tasking: b.tasking,
-        date,
-        host_office: b.host_office,
-        official_title: b.official_title,
-        talking_points: b.talking_points,
-        host_response: b.host_response,
-        follow_up: b.follow_up,
-        marking: b.marking,
-    };
+    let spec = engagement_spec(b)?;
     let id = state
         .app
         .add_engagement(&me.actor, &spec)
@@ -311,7 +284,7 @@ pub async fn list_policies(
     request_body = NewPolicy,
     responses(
         (status = 201, description = "Recorded", body = Created),
-        (status = 400, description = "Invalid fields or personal data (E006)", body = ErrorEnvelope),
+        (status = 400, description = "Invalid fields, a source that does not exist or that you may not see, marking above your clearance, or personal data (E006)", body = ErrorEnvelope),
         (status = 401, description = "Not authenticated", body = ErrorEnvelope),
         (status = 403, description = "Your role does not record evidence, or missing X-CSRF-Token", body = ErrorEnvelope),
     )
@@ -321,7 +294,75 @@ pub async fn add_policy(
     me: ApiUser,
     ApiJson(b): ApiJson<NewPolicy>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let spec = PolicySpec {
+    let spec = policy_spec(b)?;
+    let id = state
+        .app
+        .add_policy(&me.actor, &spec)
+        .await
+        .map_err(app_error)?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+fn incident_spec(b: NewIncident) -> IncidentSpec {
+    IncidentSpec {
+        post: b.post,
+        occurred: b.occurred,
+        occurred_until: b.occurred_until,
+        country: b.country,
+        region: b.region,
+        locality: b.locality,
+        category: b.category,
+        victims: b.victims,
+        suspects: b.suspects,
+        legal_status: b.legal_status,
+        verification: b.verification,
+        summary: b.summary,
+        marking: b.marking,
+        sources: b.sources,
+    }
+}
+
+fn engagement_spec(b: NewEngagement) -> Result<EngagementSpec, WebError> {
+    let date = chancery_domain::dates::parse(&b.date)
+        .map_err(|e| WebError::field("date", format!("date: {e}")))?;
+    Ok(EngagementSpec {
+        post: b.post,
+        tasking: b.tasking,
+        date,
+        host_office: b.host_office,
+        official_title: b.official_title,
+        talking_points: b.talking_points,
+        host_response: b.host_response,
+        follow_up: b.follow_up,
+        marking: b.marking,
+    })
+}
+
+fn policy_spec(b: NewPolicy) -> Result<PolicySpec, WebError> {
+    let mut targets = Vec::with_capacity(b.targets.len());
+    for (i, t) in b.targets.into_iter().enumerate() {
+        if !t.value.is_finite() {
+            return Err(WebError::field(
+                &format!("targets[{i}].value"),
+                format!("targets[{i}].value: a target must be a finite number"),
+            ));
+        }
+        for (name, text) in [("series", &t.series), ("period", &t.period)] {
+            if text.trim().is_empty() {
+                return Err(WebError::field(
+                    &format!("targets[{i}].{name}"),
+                    format!("targets[{i}].{name}: must not be empty"),
+                ));
+            }
+        }
+        targets.push(PolicyTarget {
+            series: t.series,
+            period: t.period,
+            value: t.value,
+            unit: t.unit,
+        });
+    }
+    Ok(PolicySpec {
         country: b.country,
         title: b.title,
         measure_type: b.measure_type,
@@ -329,22 +370,184 @@ pub async fn add_policy(
         in_force: b.in_force,
         description: b.description,
         source: b.source,
-        targets: b
-            .targets
-            .into_iter()
-            .map(|t| PolicyTarget {
-                series: t.series,
-                period: t.period,
-                value: t.value,
-                unit: t.unit,
-            })
-            .collect(),
+        targets,
         marking: b.marking.unwrap_or(Classification::Unclassified),
-    };
-    let id = state
+    })
+}
+
+/// A record id from the path: `12` or `INC12` (`ENG12`, `PM12`).
+fn record_id(s: &str, prefix: &str) -> Result<i64, WebError> {
+    crate::fields::path_id(s, prefix)
+}
+
+/// Replaces an incident (the same rules as recording one; post staff only their post's).
+#[utoipa::path(
+    put,
+    path = "/incidents/{id}",
+    tag = "evidence",
+    params(("id" = String, Path, description = "Incident id, `3` or `INC3`")),
+    request_body = NewIncident,
+    responses(
+        (status = 200, description = "Replaced", body = IncidentDto),
+        (status = 400, description = "Invalid fields, a cited source that does not exist or that you may not see, or personal data (E006)", body = ErrorEnvelope),
+        (status = 401, description = "Not authenticated", body = ErrorEnvelope),
+        (status = 403, description = "Not allowed for this role or post, or missing X-CSRF-Token", body = ErrorEnvelope),
+        (status = 404, description = "No such incident, or not visible to you", body = ErrorEnvelope),
+    )
+)]
+pub async fn edit_incident(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<NewIncident>,
+) -> Result<Json<IncidentDto>, ApiError> {
+    let id = record_id(&id, "INC")?;
+    state
         .app
-        .add_policy(&me.actor, &spec)
+        .visible_incident(&me.actor, id)
         .await
         .map_err(app_error)?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    let spec = incident_spec(b);
+    crate::records::known_category(&state, &spec).await?;
+    state
+        .app
+        .update_incident(&me.actor, id, &spec)
+        .await
+        .map_err(app_error)?;
+    let row = state
+        .app
+        .visible_incident(&me.actor, id)
+        .await
+        .map_err(app_error)?;
+    Ok(Json(row.into()))
+}
+
+/// Replaces an engagement (the same rules as recording one).
+#[utoipa::path(
+    put,
+    path = "/engagements/{id}",
+    tag = "evidence",
+    params(("id" = String, Path, description = "Engagement id, `2` or `ENG2`")),
+    request_body = NewEngagement,
+    responses(
+        (status = 200, description = "Replaced", body = EngagementDto),
+        (status = 400, description = "Invalid fields, unknown or invisible tasking or talking point, or personal data (E006)", body = ErrorEnvelope),
+        (status = 401, description = "Not authenticated", body = ErrorEnvelope),
+        (status = 403, description = "Not allowed for this role or post, or missing X-CSRF-Token", body = ErrorEnvelope),
+        (status = 404, description = "No such engagement, or not visible to you", body = ErrorEnvelope),
+    )
+)]
+pub async fn edit_engagement(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<NewEngagement>,
+) -> Result<Json<EngagementDto>, ApiError> {
+    let id = record_id(&id, "ENG")?;
+    state
+        .app
+        .visible_engagement(&me.actor, id)
+        .await
+        .map_err(app_error)?;
+    let spec = engagement_spec(b)?;
+    state
+        .app
+        .update_engagement(&me.actor, id, &spec)
+        .await
+        .map_err(app_error)?;
+    let row = state
+        .app
+        .visible_engagement(&me.actor, id)
+        .await
+        .map_err(app_error)?;
+    Ok(Json(row.into()))
+}
+
+/// Replaces a policy measure, its quantitative targets included.
+#[utoipa::path(
+    put,
+    path = "/policies/{id}",
+    tag = "evidence",
+    params(("id" = String, Path, description = "Policy measure id, `4` or `PM4`")),
+    request_body = NewPolicy,
+    responses(
+        (status = 200, description = "Replaced", body = PolicyDto),
+        (status = 400, description = "Invalid fields or targets, a source that does not exist or that you may not see, marking above your clearance, or personal data (E006)", body = ErrorEnvelope),
+        (status = 401, description = "Not authenticated", body = ErrorEnvelope),
+        (status = 403, description = "Your role does not record evidence, or missing X-CSRF-Token", body = ErrorEnvelope),
+        (status = 404, description = "No such policy measure, or not visible to you", body = ErrorEnvelope),
+    )
+)]
+pub async fn edit_policy(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<NewPolicy>,
+) -> Result<Json<PolicyDto>, ApiError> {
+    let id = record_id(&id, "PM")?;
+    state
+        .app
+        .visible_policy(&me.actor, id)
+        .await
+        .map_err(app_error)?;
+    let spec = policy_spec(b)?;
+    state
+        .app
+        .update_policy(&me.actor, id, &spec)
+        .await
+        .map_err(app_error)?;
+    let row = state
+        .app
+        .visible_policy(&me.actor, id)
+        .await
+        .map_err(app_error)?;
+    Ok(Json(row.into()))
+}
+
+/// Marks the source as repeating an older one (`derived_from`), or clears the mark with
+/// `null`. An echo is not independent corroboration: the linter counts both as one.
+#[utoipa::path(
+    put,
+    path = "/sources/{id}/derived_from",
+    tag = "evidence",
+    params(("id" = String, Path, description = "Source id, `12` or `S12`")),
+    request_body = DerivedFromBody,
+    responses(
+        (status = 200, description = "Marked", body = SourceDto),
+        (status = 400, description = "Bad body; the source itself, a newer one, or one that does not exist or that you may not see", body = ErrorEnvelope),
+        (status = 401, description = "Not authenticated", body = ErrorEnvelope),
+        (status = 403, description = "Your role does not record evidence, or missing X-CSRF-Token", body = ErrorEnvelope),
+        (status = 404, description = "No such source, or not visible to you", body = ErrorEnvelope),
+    )
+)]
+pub async fn set_derived_from(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<DerivedFromBody>,
+) -> Result<Json<SourceDto>, ApiError> {
+    let id = source_id(&id)?;
+    state
+        .app
+        .visible_source(&me.actor, id)
+        .await
+        .map_err(app_error)?;
+    if let Some(p) = b.derived_from.filter(|p| *p < 1) {
+        return Err(WebError::field(
+            "derived_from",
+            format!("derived_from: {p} is not a source id (ids start at 1)"),
+        )
+        .into());
+    }
+    state
+        .app
+        .mark_derived_from(&me.actor, id, b.derived_from)
+        .await
+        .map_err(app_error)?;
+    let row = state
+        .app
+        .visible_source(&me.actor, id)
+        .await
+        .map_err(app_error)?;
+    Ok(Json(row.into()))
 }

@@ -11,6 +11,7 @@
 //! - the OpenAPI 3.1 document is generated from the handlers and served at
 //!   `/api/v1/openapi.json`.
 
+mod admin;
 pub mod auth;
 pub mod dto;
 mod evidence;
@@ -62,6 +63,7 @@ not see are the same 404.",
         (name = "me", description = "The authenticated user and their API tokens."),
         (name = "statistics", description = "Official statistics: series, indicators (rates) with sources and caveats."),
         (name = "search", description = "Full-text search within the caller's clearance."),
+        (name = "admin", description = "Accounts and posts (admin only)."),
     ),
     components(schemas(dto::ErrorEnvelope, dto::ErrorItem))
 )]
@@ -109,6 +111,15 @@ fn api_routes() -> OpenApiRouter<AppState> {
             evidence::add_engagement
         ))
         .routes(routes!(evidence::list_policies, evidence::add_policy))
+        .routes(routes!(evidence::edit_incident))
+        .routes(routes!(evidence::edit_engagement))
+        .routes(routes!(evidence::edit_policy))
+        .routes(routes!(evidence::set_derived_from))
+        .routes(routes!(admin::list_users, admin::create_user))
+        .routes(routes!(admin::update_user))
+        .routes(routes!(admin::reset_password))
+        .routes(routes!(admin::set_active))
+        .routes(routes!(admin::list_posts))
         .routes(routes!(me::me))
         .routes(routes!(me::list_tokens, me::create_token))
         .routes(routes!(me::revoke_token))

@@ -157,14 +157,23 @@ pub async fn lint(
 }
 
 /// Builds the workflow action from the path and body, refusing fields that do not apply.
-fn action_from(name: &str, body: ActionBody) -> Result<Action, WebError> {
+fn action_from(name: &str, body: ActionBody) -> Result<(Action, Option<i64>), WebError> {
     if !["submit", "clear", "transmit", "accept", "return"].contains(&name) {
         return Err(WebError::NotFound);
     }
     let ActionBody {
         reason,
         override_reason,
+        lock_version,
     } = body;
+    if let Some(v) = lock_version.filter(|v| *v < 0) {
+        return Err(WebError::field(
+            "lock_version",
+            format!(
+                "lock_version: {v} is not a lock version; send the report's `lock_version` as read"
+            ),
+        ));
+    }
     if name != "return" && reason.is_some() {
         return Err(WebError::field(
             "reason",
@@ -177,7 +186,7 @@ fn action_from(name: &str, body: ActionBody) -> Result<Action, WebError> {
             "override_reason: only the transmit action takes an override reason",
         ));
     }
-    Ok(match name {
+    let action = match name {
         "submit" => Action::Submit,
         "clear" => Action::Clear,
         "transmit" => Action::Transmit {
@@ -187,12 +196,15 @@ fn action_from(name: &str, body: ActionBody) -> Result<Action, WebError> {
         _ => Action::Return {
             reason: reason.unwrap_or_default(),
         },
-    })
+    };
+    Ok((action, lock_version))
 }
 
 /// Takes a workflow action: `submit` (drafter), `clear` and `transmit` (the post's approver;
 /// blocking lint findings need `override_reason`), `accept` and `return` (HQ; `return` also by
-/// the approver before transmission, with `reason`). A refusal is 409 with the reason.
+/// the approver before transmission, with `reason`). A refusal is 409 with the reason. With
+/// `lock_version` (from the report as read), the action applies only if the report has not
+/// changed since; otherwise 409 and nothing changes.
 #[utoipa::path(
     operation_id = "act_on_report",
     post,
@@ -210,7 +222,7 @@ fn action_from(name: &str, body: ActionBody) -> Result<Action, WebError> {
         (status = 401, description = "Not authenticated", body = ErrorEnvelope),
         (status = 403, description = "Missing X-CSRF-Token", body = ErrorEnvelope),
         (status = 404, description = "No such report or action, or not visible to you", body = ErrorEnvelope),
-        (status = 409, description = "Refused by the workflow, with the reason", body = ErrorEnvelope),
+        (status = 409, description = "Refused by the workflow, with the reason, or the report changed since `lock_version`", body = ErrorEnvelope),
     )
 )]
 pub async fn act(
@@ -220,10 +232,10 @@ pub async fn act(
     ApiJsonOrDefault(body): ApiJsonOrDefault<ActionBody>,
 ) -> Result<Json<ReportStateDto>, ApiError> {
     let (t, p) = (tasking_ref(&reference)?, post_code(&post)?);
-    let action = action_from(&action, body)?;
+    let (action, seen) = action_from(&action, body)?;
     let row = state
         .app
-        .act(&me.actor, &t, &p, &action)
+        .act_on_seen(&me.actor, &t, &p, &action, seen)
         .await
         .map_err(app_error)?;
     Ok(Json(row.into()))

@@ -116,10 +116,10 @@ pub async fn import(
     params(("reference" = String, Path, description = "Tasking reference")),
     responses(
         (status = 200, description = "Issued", body = TaskingDto),
-        (status = 400, description = "Not a draft", body = ErrorEnvelope),
         (status = 401, description = "Not authenticated", body = ErrorEnvelope),
         (status = 403, description = "Not an HQ editor, or missing X-CSRF-Token", body = ErrorEnvelope),
         (status = 404, description = "No such tasking", body = ErrorEnvelope),
+        (status = 409, description = "Already issued (or closed): only a draft tasking can be issued", body = ErrorEnvelope),
     )
 )]
 pub async fn issue(
