@@ -1,4 +1,4 @@
-//! The authorization matrix (issue 3, item 5), for the UI routes and the statistics API: every route × each of the
+//! The authorization matrix (issue 3, item 5), for the UI routes and their API twins: every route × each of the
 //! five roles × clearance U and C × own post and another post. Each cell states the status the
 //! design calls for; a 404 must be byte-identical to the 404 of a page that does not exist (so
 //! it carries no titles, counts or snippets), a 409 only states a rule the user broke on
@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use chancery_domain::Classification::{self, Confidential as C, Unclassified as U};
 use chancery_domain::ids::{PostCode, SectionKey, TaskingRef};
 use chancery_domain::user::Role;
@@ -55,6 +56,8 @@ struct Ids {
     policy: i64,
     /// An API token of hq.editor.
     token: i64,
+    /// LONDON's report's lock version.
+    london_lock: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,9 +191,56 @@ enum Route {
     Search,
     /// `GET /api/v1/search?q=QUINCUNX` with the session cookie.
     ApiSearch,
+    /// Disable an account (the UI form).
+    AdminActive,
+    // The API twins of UI routes (session cookie plus X-CSRF-Token): the same rules, with
+    // 200/201 for the UI's redirect and the API's JSON 404.
+    ApiEditIncident,
+    ApiEditEngagement,
+    ApiEditPolicy,
+    ApiDerivedFrom,
+    ApiAdminUsers,
+    ApiAdminPosts,
+    ApiAdminCreate,
+    ApiAdminUpdate,
+    ApiAdminReset,
+    ApiAdminActive,
+    /// `submit` on LONDON's draft with the `lock_version` the client saw.
+    ApiSubmitSeen,
 }
 
 impl Route {
+    /// The UI route an API route is the twin of.
+    fn ui_twin(self) -> Option<Route> {
+        Some(match self {
+            Route::ApiEditIncident => Route::EditIncident,
+            Route::ApiEditEngagement => Route::EditEngagement,
+            Route::ApiEditPolicy => Route::EditPolicy,
+            Route::ApiDerivedFrom => Route::DerivedFrom,
+            Route::ApiAdminUsers => Route::AdminUsers,
+            Route::ApiAdminPosts => Route::AdminPosts,
+            Route::ApiAdminCreate => Route::AdminCreate,
+            Route::ApiAdminUpdate => Route::AdminUpdate,
+            Route::ApiAdminReset => Route::AdminReset,
+            Route::ApiAdminActive => Route::AdminActive,
+            Route::ApiSubmitSeen => Route::Act("submit"),
+            _ => return None,
+        })
+    }
+
+    /// Answers with the API's JSON (its 404 is the API's, not the page's).
+    fn api(self) -> bool {
+        self.ui_twin().is_some()
+            || matches!(
+                self,
+                Route::ApiSearch
+                    | Route::ApiStatistics
+                    | Route::ApiStatisticsCsv
+                    | Route::ApiCatalogue
+                    | Route::ApiStatisticsBad
+            )
+    }
+
     fn statistics(self) -> bool {
         matches!(
             self,
@@ -205,6 +255,9 @@ impl Route {
     }
 
     fn target(self) -> &'static str {
+        if let Some(ui) = self.ui_twin() {
+            return ui.target();
+        }
         match self {
             Route::Report(post, _) | Route::History(post, _) => post,
             Route::Start => UNSTARTED,
@@ -219,6 +272,9 @@ impl Route {
     }
 
     fn writes(self) -> bool {
+        if let Some(ui) = self.ui_twin() {
+            return ui.writes();
+        }
         matches!(
             self,
             Route::Start
@@ -237,6 +293,7 @@ impl Route {
                 | Route::AdminCreate
                 | Route::AdminUpdate
                 | Route::AdminReset
+                | Route::AdminActive
                 | Route::CreateToken
                 | Route::RevokeOthersToken
         )
@@ -244,6 +301,9 @@ impl Route {
 
     /// Routes about the (SBU) demo tasking and its reports.
     fn on_tasking(self) -> bool {
+        if let Some(ui) = self.ui_twin() {
+            return ui.on_tasking();
+        }
         matches!(
             self,
             Route::Tasking
@@ -269,6 +329,13 @@ fn sees_report(u: &User, status: &str) -> bool {
 /// The status the design calls for.
 fn expected(route: Route, u: &User) -> StatusCode {
     use StatusCode as S;
+    if let Some(ui) = route.ui_twin() {
+        return match (expected(ui, u), route) {
+            (S::SEE_OTHER, Route::ApiAdminCreate) | (S::OK, Route::ApiAdminCreate) => S::CREATED,
+            (S::SEE_OTHER, _) => S::OK,
+            (other, _) => other,
+        };
+    }
     let own_staff = u.rel == Some(Rel::Own);
     if route.on_tasking() && u.clearance == U {
         return S::NOT_FOUND;
@@ -340,7 +407,7 @@ fn expected(route: Route, u: &User) -> StatusCode {
         Route::AdminUsers | Route::AdminPosts | Route::AdminCreate | Route::AdminReset => {
             admin(S::OK)
         }
-        Route::AdminUpdate => admin(S::SEE_OTHER),
+        Route::AdminUpdate | Route::AdminActive => admin(S::SEE_OTHER),
         Route::RevokeOthersToken => S::NOT_FOUND,
         Route::History(_, status) => {
             if sees_report(u, status) {
@@ -405,7 +472,39 @@ fn expected(route: Route, u: &User) -> StatusCode {
         // Readers and admins read; the discussion belongs to the post's staff and HQ.
         Route::Comment if matches!(u.role, Role::Reader | Role::Admin) => S::FORBIDDEN,
         Route::Comment => S::SEE_OTHER,
+        Route::ApiEditIncident
+        | Route::ApiEditEngagement
+        | Route::ApiEditPolicy
+        | Route::ApiDerivedFrom
+        | Route::ApiAdminUsers
+        | Route::ApiAdminPosts
+        | Route::ApiAdminCreate
+        | Route::ApiAdminUpdate
+        | Route::ApiAdminReset
+        | Route::ApiAdminActive
+        | Route::ApiSubmitSeen => unreachable!("API twins are answered from their UI route"),
     }
+}
+
+/// Sends an API request with the session cookie and the X-CSRF-Token header.
+async fn api(
+    c: &mut Client,
+    method: Method,
+    path: &str,
+    csrf: &str,
+    body: Option<serde_json::Value>,
+) -> Resp {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("x-csrf-token", csrf);
+    let req = match body {
+        Some(v) => req
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string())),
+        None => req.body(Body::empty()),
+    };
+    c.send(req.unwrap()).await
 }
 
 /// Sends the route's request.
@@ -439,7 +538,76 @@ async fn request(c: &mut Client, route: Route, csrf: &str, ids: &Ids) -> Resp {
         ("measure_type", "law"),
         ("marking", "U"),
     ];
+    let json_of = |form: &[(&str, &str)]| {
+        let mut map = serde_json::Map::new();
+        for (k, v) in form.iter().filter(|(k, _)| *k != "csrf") {
+            map.insert((*k).into(), serde_json::Value::from(*v));
+        }
+        map
+    };
+    let mut api_incident = json_of(&incident);
+    api_incident.insert("sources".into(), serde_json::json!([1]));
     match route {
+        Route::AdminActive => {
+            c.post(
+                "/admin/users/london.drafter/active",
+                &[("csrf", csrf), ("active", "false")],
+            )
+            .await
+        }
+        Route::ApiEditIncident => {
+            let path = format!("/api/v1/incidents/{}", ids.incident);
+            api(c, Method::PUT, &path, csrf, Some(api_incident.into())).await
+        }
+        Route::ApiEditEngagement => {
+            let path = format!("/api/v1/engagements/{}", ids.engagement);
+            let body = json_of(&engagement).into();
+            api(c, Method::PUT, &path, csrf, Some(body)).await
+        }
+        Route::ApiEditPolicy => {
+            let path = format!("/api/v1/policies/{}", ids.policy);
+            let mut body = json_of(&policy);
+            body.insert("description".into(), "Matrix.".into());
+            api(c, Method::PUT, &path, csrf, Some(body.into())).await
+        }
+        Route::ApiDerivedFrom => {
+            let body = serde_json::json!({"derived_from": 2});
+            api(
+                c,
+                Method::PUT,
+                "/api/v1/sources/S3/derived_from",
+                csrf,
+                Some(body),
+            )
+            .await
+        }
+        Route::ApiAdminUsers => api(c, Method::GET, "/api/v1/admin/users", csrf, None).await,
+        Route::ApiAdminPosts => api(c, Method::GET, "/api/v1/admin/posts", csrf, None).await,
+        Route::ApiAdminCreate => {
+            let body =
+                serde_json::json!({"username": "m.created", "role": "reader", "clearance": "U"});
+            api(c, Method::POST, "/api/v1/admin/users", csrf, Some(body)).await
+        }
+        Route::ApiAdminUpdate => {
+            let body =
+                serde_json::json!({"role": "post_drafter", "clearance": "SBU", "post": "LONDON"});
+            let path = "/api/v1/admin/users/london.drafter";
+            api(c, Method::PUT, path, csrf, Some(body)).await
+        }
+        Route::ApiAdminReset => {
+            let path = "/api/v1/admin/users/london.drafter/password";
+            api(c, Method::POST, path, csrf, None).await
+        }
+        Route::ApiAdminActive => {
+            let path = "/api/v1/admin/users/london.drafter/active";
+            let body = serde_json::json!({"active": false});
+            api(c, Method::PUT, path, csrf, Some(body)).await
+        }
+        Route::ApiSubmitSeen => {
+            let path = format!("/api/v1{base}/actions/submit");
+            let body = serde_json::json!({"lock_version": ids.london_lock});
+            api(c, Method::POST, &path, csrf, Some(body)).await
+        }
         Route::SourcesFiltered => c.get("/sources?kind=official_statistics&grade=A&q=a").await,
         Route::SourcePage(level) => {
             let id = if level == C { ids.c_source } else { 1 };
@@ -610,6 +778,8 @@ struct Fixture {
     image: Image,
     clients: BTreeMap<String, (Client, String)>,
     not_found: String,
+    /// The API's 404 for an object that does not exist.
+    api_not_found: String,
     hidden_titles: Vec<(Classification, String)>,
     ids: Ids,
 }
@@ -679,7 +849,8 @@ async fn fixture(backend: Backend) -> Fixture {
     for (post, status) in REPORTS {
         assert_eq!(app.report_row(post).await.unwrap().status.code(), status);
     }
-    let ids = records(&app).await;
+    let mut ids = records(&app).await;
+    ids.london_lock = app.report_row("LONDON").await.unwrap().lock_version;
 
     let mut clients = BTreeMap::new();
     for (name, ..) in &names {
@@ -689,6 +860,12 @@ async fn fixture(backend: Backend) -> Fixture {
     }
     let not_found = app.client().get("/no/such/page").await;
     not_found.assert_status(StatusCode::NOT_FOUND);
+    let (hq, _) = &clients[&user_name(Role::HqEditor, C, None)];
+    let api_not_found = hq
+        .on(&app.router)
+        .get("/api/v1/taskings/CHN-2099-9999")
+        .await;
+    api_not_found.assert_status(StatusCode::NOT_FOUND);
     let hidden_titles = app
         .store()
         .sources()
@@ -704,6 +881,7 @@ async fn fixture(backend: Backend) -> Fixture {
         image,
         clients,
         not_found: not_found.body,
+        api_not_found: api_not_found.body,
         hidden_titles,
         ids,
     }
@@ -803,6 +981,7 @@ async fn records(app: &TestApp) -> Ids {
         engagement,
         policy,
         token,
+        london_lock: 0,
     }
 }
 
@@ -816,7 +995,12 @@ fn check_cell(f: &Fixture, route: Route, u: &User, r: &Resp) -> Vec<String> {
     if r.status.is_server_error() {
         problems.push("server error".into());
     }
-    if r.status == StatusCode::NOT_FOUND && r.body != f.not_found {
+    let plain_404 = if route.api() {
+        &f.api_not_found
+    } else {
+        &f.not_found
+    };
+    if r.status == StatusCode::NOT_FOUND && &r.body != plain_404 {
         problems.push("refusal differs from a plain 404 page".into());
     }
     // Never above clearance, never the draft tasking outside HQ.
@@ -1034,6 +1218,18 @@ async fn every_ui_route_for_every_role_clearance_and_post(backend: Backend) {
         Route::History("BERLIN", "accepted"),
         Route::Search,
         Route::ApiSearch,
+        Route::AdminActive,
+        Route::ApiEditIncident,
+        Route::ApiEditEngagement,
+        Route::ApiEditPolicy,
+        Route::ApiDerivedFrom,
+        Route::ApiAdminUsers,
+        Route::ApiAdminPosts,
+        Route::ApiAdminCreate,
+        Route::ApiAdminUpdate,
+        Route::ApiAdminReset,
+        Route::ApiAdminActive,
+        Route::ApiSubmitSeen,
     ];
     let mut table = Vec::new();
     let mut failures = Vec::new();
