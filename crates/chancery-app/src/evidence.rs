@@ -142,6 +142,24 @@ impl App {
             .collect())
     }
 
+    /// The captured content of a source the actor may see: (file name, media type, bytes).
+    /// Not found when the source is not visible or has no capture.
+    pub async fn source_capture(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<(String, String, Vec<u8>)> {
+        let source = self.visible_source(actor, id).await?;
+        let none = || AppError::NotFound(format!("capture of S{id}"));
+        let sha = source.capture_sha256.ok_or_else(none)?;
+        let (media_type, bytes) = self.store.blob_with_type(&sha).await?.ok_or_else(none)?;
+        let name = source
+            .capture_name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("S{id}-capture"));
+        Ok((name, media_type, bytes))
+    }
+
     /// Records an incident (an event: its free text is checked for personal data).
     pub async fn add_incident(&self, actor: &Actor, spec: &IncidentSpec) -> AppResult<i64> {
         self.check_incident(actor, spec).await?;

@@ -318,6 +318,19 @@ impl Store {
         )
     }
 
+    /// The captured bytes with this SHA-256 and the media type they were captured with.
+    pub async fn blob_with_type(
+        &self,
+        sha256: &str,
+    ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let row = sqlx::query("SELECT media_type, content FROM blobs WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok((r.try_get("media_type")?, r.try_get("content")?)))
+            .transpose()
+    }
+
     /// Grade and independence root of every source, for the linter.
     pub async fn source_facts(&self) -> Result<HashMap<i64, SourceFacts>, StoreError> {
         Ok(self.lint_evidence().await?.0)

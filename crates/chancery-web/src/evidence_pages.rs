@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sources/picker", get(picker))
         .route("/sources/{id}", get(detail))
         .route("/sources/{id}/grade", post(grade))
+        .route("/sources/{id}/capture", get(capture))
         .route("/sources/{id}/derived-from", post(derived_from))
         .route("/preview", post(preview))
         .route("/static/editor.js", get(script))
@@ -359,6 +360,84 @@ async fn detail(
             s.grade.credibility.code(),
         ),
     })
+}
+
+/// `GET /sources/{id}/capture`: the captured bytes, to those who may see the source.
+async fn capture(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id = path_id(&id, "S")?;
+    let (name, media_type, bytes) = state.app.source_capture(&me.actor, id).await?;
+    Ok(capture_response(&name, &media_type, bytes))
+}
+
+/// A capture as a download: always an attachment (never rendered in the application's
+/// origin), its recorded media type when that is a well-formed one, `nosniff`, a sandboxing
+/// CSP, not cached; the file name is sanitised for the header (ASCII fallback plus the UTF-8
+/// name, RFC 6266).
+pub(crate) fn capture_response(name: &str, media_type: &str, bytes: Vec<u8>) -> Response {
+    let well_formed = media_type.split_once('/').is_some_and(|(a, b)| {
+        let token = |t: &str| {
+            !t.is_empty()
+                && t.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&c))
+        };
+        let b = b.split(';').next().unwrap_or("").trim();
+        token(a) && token(b)
+    });
+    let content_type = if well_formed {
+        media_type.trim().to_string()
+    } else {
+        "application/octet-stream".to_string()
+    };
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let header_value = |v: &str| {
+        HeaderValue::from_str(v)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
+    };
+    (
+        [
+            (header::CONTENT_TYPE, header_value(&content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox; default-src 'none'"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// `POST /sources/{id}/grade`: reliability, credibility, rationale.

@@ -852,6 +852,85 @@ async fn issuing_an_issued_tasking_is_a_conflict(backend: Backend) {
     assert!(r.text().contains("already issued"), "{}", r.text());
 }
 
+async fn captures_download_with_their_hash_to_those_who_may_see_them(backend: Backend) {
+    let t = TestApp::new(backend).await;
+    let reader = t.token("reader").await;
+    let hq = t.token("hq.editor").await;
+    let london = t.token("london.drafter").await;
+    let sources = t.get("/api/v1/sources?per_page=100", &reader).await;
+    let s1 = sources.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == 1)
+        .unwrap()
+        .clone();
+    let want_sha = s1["capture_sha256"].as_str().unwrap();
+    let browser = t.login("reader").await;
+    for (url, auth) in [
+        ("/api/v1/sources/S1/capture", Auth::Bearer(&reader)),
+        ("/sources/S1/capture", Auth::Session(&browser, None)),
+    ] {
+        let r = t.api(Method::GET, url, auth, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.text());
+        assert_eq!(
+            chancery_domain::audit::sha256_hex(&r.bytes),
+            want_sha,
+            "{url}: the bytes are not the ones whose SHA-256 is shown"
+        );
+        let h = |name: &str| r.headers[name].to_str().unwrap().to_string();
+        assert!(
+            ["text/plain", "text/csv"].contains(&h("content-type").as_str()),
+            "{}",
+            h("content-type")
+        );
+        assert!(h("content-disposition").starts_with("attachment; filename="));
+        assert_eq!(h("x-content-type-options"), "nosniff");
+        assert!(h("content-security-policy").starts_with("sandbox"));
+    }
+    // A capture whose name and media type are hostile still downloads as an attachment with
+    // a header-safe name, and never as HTML in the application's origin.
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/sources",
+            &hq,
+            Some(json!({
+                "kind": "news_report",
+                "publisher": "A paper",
+                "title": "Hostile capture",
+                "capture": {"name": "a\"b\r\nX: y é.html", "media_type": "text/html\r\nX: y", "text": "<script>alert(1)</script>"},
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json["id"].as_i64().unwrap();
+    let r = t
+        .get(&format!("/api/v1/sources/{id}/capture"), &reader)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "application/octet-stream");
+    let d = r.headers["content-disposition"].to_str().unwrap();
+    assert!(d.starts_with("attachment; filename=\"a_b__X__y_"), "{d}");
+    assert!(
+        d.contains("filename*=UTF-8''a%22b%0D%0AX%3A%20y%20%C3%A9.html"),
+        "{d}"
+    );
+    assert!(r.headers.get("x").is_none());
+
+    // Hidden (S) source: the same 404 as a missing one; a source without capture: 404.
+    let secret = add_source(&t, &hq, "S", "Secret assessment").await;
+    let hidden = t
+        .get(&format!("/api/v1/sources/S{secret}/capture"), &london)
+        .await;
+    hidden.error(StatusCode::NOT_FOUND, "not_found");
+    let missing = t.get("/api/v1/sources/S999999/capture", &london).await;
+    assert_eq!(hidden.bytes, missing.bytes);
+    t.get(&format!("/api/v1/sources/S{secret}/capture"), &hq)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}
+
 chancery_testkit::on_every_backend!(
     records_are_edited_through_the_api,
     record_bodies_with_bad_input_are_400_naming_the_field,
@@ -861,4 +940,5 @@ chancery_testkit::on_every_backend!(
     a_disabled_account_stops_at_once,
     actions_apply_to_the_report_as_seen,
     issuing_an_issued_tasking_is_a_conflict,
+    captures_download_with_their_hash_to_those_who_may_see_them,
 );

@@ -551,3 +551,34 @@ pub async fn set_derived_from(
         .map_err(app_error)?;
     Ok(Json(row.into()))
 }
+
+/// The captured content of a source, as recorded (its SHA-256 is the source's
+/// `capture_sha256`), to those who may see the source. Always an attachment.
+#[utoipa::path(
+    get,
+    path = "/sources/{id}/capture",
+    tag = "evidence",
+    params(("id" = String, Path, description = "Source id, `12` or `S12`")),
+    responses(
+        (status = 200, description = "The captured bytes, with the media type they were captured with", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "Not authenticated", body = ErrorEnvelope),
+        (status = 404, description = "No such source, not visible to you, or no capture", body = ErrorEnvelope),
+    )
+)]
+pub async fn source_capture(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = source_id(&id)?;
+    let (name, media_type, bytes) = state
+        .app
+        .source_capture(&me.actor, id)
+        .await
+        .map_err(app_error)?;
+    Ok(crate::evidence_pages::capture_response(
+        &name,
+        &media_type,
+        bytes,
+    ))
+}

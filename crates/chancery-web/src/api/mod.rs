@@ -115,6 +115,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::edit_engagement))
         .routes(routes!(evidence::edit_policy))
         .routes(routes!(evidence::set_derived_from))
+        .routes(routes!(evidence::source_capture))
         .routes(routes!(admin::list_users, admin::create_user))
         .routes(routes!(admin::update_user))
         .routes(routes!(admin::reset_password))

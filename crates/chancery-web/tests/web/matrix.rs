@@ -207,6 +207,10 @@ enum Route {
     ApiAdminActive,
     /// `submit` on LONDON's draft with the `lock_version` the client saw.
     ApiSubmitSeen,
+    /// A source's capture download, page and API (S1, or the (C) source whose capture holds
+    /// the (C) word).
+    SourceCapture(Classification),
+    ApiSourceCapture(Classification),
 }
 
 impl Route {
@@ -234,6 +238,7 @@ impl Route {
             || matches!(
                 self,
                 Route::ApiSearch
+                    | Route::ApiSourceCapture(_)
                     | Route::ApiStatistics
                     | Route::ApiStatisticsCsv
                     | Route::ApiCatalogue
@@ -378,7 +383,7 @@ fn expected(route: Route, u: &User) -> StatusCode {
         | Route::PolicyPage
         | Route::Tokens
         | Route::CreateToken => S::OK,
-        Route::SourcePage(level) => {
+        Route::SourcePage(level) | Route::SourceCapture(level) | Route::ApiSourceCapture(level) => {
             if u.clearance >= level {
                 S::OK
             } else {
@@ -548,6 +553,14 @@ async fn request(c: &mut Client, route: Route, csrf: &str, ids: &Ids) -> Resp {
     let mut api_incident = json_of(&incident);
     api_incident.insert("sources".into(), serde_json::json!([1]));
     match route {
+        Route::SourceCapture(level) => {
+            let id = if level == C { ids.c_source } else { 1 };
+            c.get(&format!("/sources/S{id}/capture")).await
+        }
+        Route::ApiSourceCapture(level) => {
+            let id = if level == C { ids.c_source } else { 1 };
+            c.get(&format!("/api/v1/sources/S{id}/capture")).await
+        }
         Route::AdminActive => {
             c.post(
                 "/admin/users/london.drafter/active",
@@ -910,7 +923,11 @@ async fn records(app: &TestApp) -> Ids {
                 marking: C,
                 derived_from: None,
             },
-            None,
+            Some(&chancery_store::Capture {
+                name: "note.txt".into(),
+                media_type: "text/plain".into(),
+                bytes: format!("{SECRET} note").into_bytes(),
+            }),
         )
         .await
         .unwrap();
@@ -1230,6 +1247,10 @@ async fn every_ui_route_for_every_role_clearance_and_post(backend: Backend) {
         Route::ApiAdminReset,
         Route::ApiAdminActive,
         Route::ApiSubmitSeen,
+        Route::SourceCapture(U),
+        Route::SourceCapture(C),
+        Route::ApiSourceCapture(U),
+        Route::ApiSourceCapture(C),
     ];
     let mut table = Vec::new();
     let mut failures = Vec::new();
