@@ -13,7 +13,9 @@ use chancery_domain::user::{Actor, Role};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
-use crate::fields::{self, CheckedForm, Fields, classification_options, options};
+use crate::fields::{
+    self, CheckedForm, Fields, FormError, bad_request, classification_options, options,
+};
 use crate::pages::{Chrome, UserBox, html};
 
 /// The admin routes.
@@ -46,6 +48,12 @@ struct UsersPage {
     roles: Choices,
     clearances: Choices,
     posts: Choices,
+    /// A refused creation: the message, above the create form and beside its field.
+    error: FormError,
+    /// A refused change of an account, and the account.
+    row_error: FormError,
+    error_row: String,
+    username: String,
 }
 
 fn role_options(selected: &str) -> Choices {
@@ -72,6 +80,16 @@ fn post_options(codes: &[String], selected: &str) -> Choices {
 
 /// `GET /admin/users`.
 async fn users(State(state): State<AppState>, me: CurrentUser) -> Result<Response, WebError> {
+    users_page(&state, &me, None).await
+}
+
+/// The accounts page; with `sent`, the refused form (the account it changed, or `None` for
+/// the create form), shown again as sent with its error.
+async fn users_page(
+    state: &AppState,
+    me: &CurrentUser,
+    sent: Option<(&Fields, FormError, Option<&str>)>,
+) -> Result<Response, WebError> {
     let all = state.app.list_users(&me.actor).await?;
     let codes: Vec<String> = state
         .app
@@ -80,6 +98,10 @@ async fn users(State(state): State<AppState>, me: CurrentUser) -> Result<Respons
         .into_iter()
         .map(|p| p.code.to_string())
         .collect();
+    let row_sent = |name: &str| match &sent {
+        Some((f, _, Some(row))) if *row == name => Some(*f),
+        _ => None,
+    };
     let users = all
         .into_iter()
         .map(|u| {
@@ -89,24 +111,47 @@ async fn users(State(state): State<AppState>, me: CurrentUser) -> Result<Respons
                 .as_ref()
                 .map(|p| p.to_string())
                 .unwrap_or_default();
+            let name = u.actor.username.to_string();
+            let (role, clearance, post) = match row_sent(&name) {
+                Some(f) => (f.get("role"), f.get("clearance"), f.get("post").to_string()),
+                None => (u.actor.role.code(), u.actor.clearance.code(), post),
+            };
             UserLine {
-                username: u.actor.username.to_string(),
+                username: name,
                 active: u.active,
-                roles: role_options(u.actor.role.code()),
-                clearances: classification_options(u.actor.clearance.code()),
+                roles: role_options(role),
+                clearances: classification_options(clearance),
                 posts: post_options(&codes, &post),
             }
         })
         .collect();
-    let chrome = Chrome::new(&me, None);
+    let (new, error, row_error, error_row) = match sent {
+        Some((f, e, None)) => (Some(f), e, FormError::default(), String::new()),
+        Some((_, e, Some(row))) => (None, FormError::default(), e, row.to_string()),
+        None => (
+            None,
+            FormError::default(),
+            FormError::default(),
+            String::new(),
+        ),
+    };
+    let pick = |name: &str, default: &'static str| -> String {
+        new.map(|f| f.get(name).to_string())
+            .unwrap_or_else(|| default.to_string())
+    };
+    let chrome = Chrome::new(me, None);
     html(UsersPage {
         user: chrome.user,
         csrf: chrome.csrf,
         banner: None,
         users,
-        roles: role_options("post_drafter"),
-        clearances: classification_options("SBU"),
-        posts: post_options(&codes, ""),
+        roles: role_options(&pick("role", "post_drafter")),
+        clearances: classification_options(&pick("clearance", "SBU")),
+        posts: post_options(&codes, &pick("post", "")),
+        username: pick("username", ""),
+        error,
+        row_error,
+        error_row,
     })
 }
 
@@ -152,10 +197,21 @@ async fn create(
     me: CurrentUser,
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let username = f.parse("username", Username::parse)?;
-    let new = account(&f, username.clone())?;
-    let password = state.app.create_user(&me.actor, &new).await?;
-    password_page(&me, &username, true, password)
+    let done = async {
+        let username = f.parse("username", Username::parse)?;
+        let new = account(&f, username.clone())?;
+        let password = state.app.create_user(&me.actor, &new).await?;
+        Ok::<_, WebError>((username, password))
+    };
+    match done.await {
+        Ok((username, password)) => password_page(&me, &username, true, password),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            users_page(&state, &me, Some((&f, error, None)))
+                .await
+                .map(bad_request)
+        }
+    }
 }
 
 /// `POST /admin/users/{name}`: role, clearance, post.
@@ -166,18 +222,29 @@ async fn update(
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
     let username = Username::parse(&name).map_err(|_| WebError::NotFound)?;
-    let changed = account(&f, username.clone())?;
-    state
-        .app
-        .update_user(
-            &me.actor,
-            &username,
-            changed.role,
-            changed.clearance,
-            changed.post,
-        )
-        .await?;
-    Ok(Redirect::to("/admin/users").into_response())
+    let done = async {
+        let changed = account(&f, username.clone())?;
+        state
+            .app
+            .update_user(
+                &me.actor,
+                &username,
+                changed.role,
+                changed.clearance,
+                changed.post,
+            )
+            .await?;
+        Ok::<_, WebError>(())
+    };
+    match done.await {
+        Ok(()) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            users_page(&state, &me, Some((&f, error, Some(username.as_str()))))
+                .await
+                .map(bad_request)
+        }
+    }
 }
 
 /// `POST /admin/users/{name}/password`: a new random password, shown once.

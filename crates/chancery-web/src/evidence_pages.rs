@@ -23,7 +23,9 @@ use tower_sessions::Session;
 use crate::AppState;
 use crate::auth::{CurrentUser, check_csrf};
 use crate::error::WebError;
-use crate::fields::{self, CheckedForm, Fields, classification_options, options, path_id};
+use crate::fields::{
+    self, CheckedForm, Fields, FormError, bad_request, classification_options, options, path_id,
+};
 use crate::pages::{Chrome, UserBox, html};
 use crate::render::markdown_cited;
 
@@ -155,6 +157,10 @@ struct SourcesPage {
     can_record: bool,
     markings: Vec<(String, String, bool)>,
     max_upload: usize,
+    /// The add form: its error, what was sent, and the kinds with the sent one selected.
+    error: FormError,
+    new: Fields,
+    new_kinds: Vec<(String, String, bool)>,
 }
 
 /// `GET /sources?kind=&grade=&publisher=&q=`: the locker, filtered.
@@ -163,13 +169,30 @@ async fn list(
     me: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let query = Fields::query(raw);
+    list_page(&state, &me, Fields::query(raw), None).await
+}
+
+async fn list_page(
+    state: &AppState,
+    me: &CurrentUser,
+    query: Fields,
+    sent: Option<(Fields, FormError)>,
+) -> Result<Response, WebError> {
     let filter = Filter::parse(&query)?;
     let all = state.app.list_sources(&me.actor).await?;
     let total = all.len();
     let shown: Vec<SourceRow> = all.into_iter().filter(|s| filter.keeps(s)).collect();
     let top = shown.iter().map(|s| s.spec.marking).max();
-    let chrome = Chrome::new(&me, top);
+    let chrome = Chrome::new(me, top);
+    let (new, error) = sent.unwrap_or_default();
+    let kind_options = |selected: &str| {
+        options(
+            SourceKind::ALL
+                .iter()
+                .map(|k| (k.code(), k.code().replace('_', " "))),
+            selected,
+        )
+    };
     html(SourcesPage {
         user: chrome.user,
         csrf: chrome.csrf,
@@ -186,8 +209,14 @@ async fn list(
         publisher: query.get("publisher").to_string(),
         q: query.get("q").to_string(),
         can_record: records_evidence(&me.actor),
-        markings: classification_options("U"),
+        markings: classification_options(match new.get("marking") {
+            "" => "U",
+            m => m,
+        }),
         max_upload: state.config.max_body_bytes,
+        new_kinds: kind_options(new.get("kind")),
+        error,
+        new,
     })
 }
 
@@ -202,8 +231,33 @@ async fn add(
         field: None,
         detail: "send the form as multipart/form-data (the page's form does this)".into(),
     })?;
-    let f = Fields::multipart(mp, "capture", state.config.max_body_bytes).await?;
+    let mut f = Fields::multipart(mp, "capture", state.config.max_body_bytes).await?;
     check_csrf(&session, f.csrf()).await?;
+    let file = f.file.take();
+    let had_file = file.is_some();
+    match add_source(&state, &me, &f, file).await {
+        Ok(id) => Ok(Redirect::to(&format!("/sources/S{id}?added=1")).into_response()),
+        Err(e) => {
+            let mut error = FormError::of(e)?;
+            if had_file {
+                error
+                    .detail
+                    .push_str(" (choose the capture file again: it is not kept)");
+            }
+            list_page(&state, &me, Fields::default(), Some((f, error)))
+                .await
+                .map(bad_request)
+        }
+    }
+}
+
+/// Checks and records a source from the add form; its id.
+async fn add_source(
+    state: &AppState,
+    me: &CurrentUser,
+    f: &Fields,
+    file: Option<(String, String, String, Vec<u8>)>,
+) -> Result<i64, WebError> {
     let spec = SourceSpec {
         kind: f.parse("kind", SourceKind::parse)?,
         publisher: f.required("publisher")?.to_string(),
@@ -224,15 +278,7 @@ async fn add(
             format!("{u:?} must start with https:// or http://"),
         ));
     }
-    if let Some(d) = spec.derived_from {
-        // Like any other reference to a source the user may not see: not found.
-        state
-            .app
-            .visible_source(&me.actor, d)
-            .await
-            .map_err(|_| fields::invalid("derived_from", format!("there is no source S{d}")))?;
-    }
-    let capture = f.file.map(|(_, name, media, bytes)| Capture {
+    let capture = file.map(|(_, name, media, bytes)| Capture {
         name: if name.is_empty() {
             "capture".into()
         } else {
@@ -241,11 +287,10 @@ async fn add(
         media_type: media,
         bytes,
     });
-    let id = state
+    Ok(state
         .app
         .add_source(&me.actor, &spec, capture.as_ref())
-        .await?;
-    Ok(Redirect::to(&format!("/sources/S{id}?added=1")).into_response())
+        .await?)
 }
 
 struct Related {

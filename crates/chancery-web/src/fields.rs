@@ -254,3 +254,68 @@ pub fn classification_options(selected: &str) -> Vec<(String, String, bool)> {
         selected,
     )
 }
+
+/// A 400 shown on the form it came from: the message above the form and again next to the
+/// field it names, with the user's input kept (the page is rendered from what was sent).
+#[derive(Debug, Clone, Default)]
+pub struct FormError {
+    /// The offending form field, when known.
+    pub field: Option<String>,
+    /// What is wrong and what to do.
+    pub detail: String,
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl FormError {
+    /// The form error of a 400 (naming the field where the message does); every other
+    /// error is given back, to render as its own page.
+    pub fn of(e: WebError) -> Result<FormError, WebError> {
+        match crate::api::with_field(e) {
+            WebError::BadRequest { field, detail } => Ok(FormError { field, detail }),
+            other => Err(other),
+        }
+    }
+
+    /// The message, as HTML, for above the form (empty when there is none).
+    pub fn summary(&self) -> String {
+        if self.detail.is_empty() {
+            return String::new();
+        }
+        format!(
+            "<p class=\"form-error\" id=\"form-error\" role=\"alert\">{}</p>",
+            escape(&self.detail)
+        )
+    }
+
+    /// The message, as HTML, for beside field `name` (empty unless it is about that field).
+    pub fn at(&self, name: &str) -> String {
+        if self.field.as_deref() != Some(name) {
+            return String::new();
+        }
+        format!(
+            "<span class=\"field-error\" id=\"error-{}\">{}</span>",
+            escape(name),
+            escape(&self.detail)
+        )
+    }
+}
+
+/// A re-rendered form page answering a 400.
+pub fn bad_request(mut r: axum::response::Response) -> axum::response::Response {
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    r
+}

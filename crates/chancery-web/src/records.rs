@@ -8,7 +8,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chancery_domain::evidence::{
-    EngagementSpec, IncidentSpec, LegalStatus, MeasureType, PartialDate, PolicySpec, Verification,
+    EngagementSpec, IncidentSpec, LegalStatus, MeasureType, PartialDate, PolicySpec, PolicyTarget,
+    Verification,
 };
 use chancery_domain::ids::{CountryCode, PostCode, TalkingPointId, TaskingRef, VocabCode};
 use chancery_domain::user::Actor;
@@ -17,7 +18,9 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::evidence_pages::records_evidence;
-use crate::fields::{self, CheckedForm, Fields, classification_options, options, path_id};
+use crate::fields::{
+    self, CheckedForm, Fields, FormError, bad_request, classification_options, options, path_id,
+};
 use crate::pages::{Chrome, UserBox, html};
 
 /// The records' routes.
@@ -91,12 +94,34 @@ struct IncidentValues {
     sources: String,
 }
 
+impl IncidentValues {
+    /// What the user sent, to show again with the error.
+    fn sent(f: &Fields) -> Self {
+        IncidentValues {
+            post: f.get("post").into(),
+            occurred: f.get("occurred").into(),
+            occurred_until: f.get("occurred_until").into(),
+            country: f.get("country").into(),
+            region: f.get("region").into(),
+            locality: f.get("locality").into(),
+            victims: f.get("victims").into(),
+            suspects: f.get("suspects").into(),
+            summary: f.get("summary").into(),
+            sources: f.get("sources").into(),
+        }
+    }
+}
+
+/// A page with a form: the form error to show (empty when there is none).
+type Sent<'a> = Option<(&'a Fields, FormError)>;
+
 #[derive(Template)]
 #[template(path = "incidents.html")]
 struct IncidentsPage {
     user: Option<UserBox>,
     csrf: String,
     banner: Option<(String, String)>,
+    error: FormError,
     rows: Vec<IncidentLine>,
     editing: Option<i64>,
     can_edit: bool,
@@ -148,9 +173,10 @@ async fn incident_page(
     state: &AppState,
     me: &CurrentUser,
     editing: Option<i64>,
+    sent: Sent<'_>,
 ) -> Result<Response, WebError> {
     let all = state.app.list_incidents(&me.actor).await?;
-    let (v, selected, can_edit, level) = match editing {
+    let (mut v, mut selected, can_edit, level) = match editing {
         Some(id) => {
             let row = all.iter().find(|i| i.id == id).ok_or(WebError::NotFound)?;
             let s = &row.spec;
@@ -173,9 +199,9 @@ async fn incident_page(
             };
             let selected = (
                 s.category.to_string(),
-                s.legal_status.code(),
-                s.verification.code(),
-                s.marking.code(),
+                s.legal_status.code().to_string(),
+                s.verification.code().to_string(),
+                s.marking.code().to_string(),
             );
             (
                 v,
@@ -189,10 +215,28 @@ async fn incident_page(
                 post: opt_str(&me.actor.post),
                 ..Default::default()
             },
-            (String::new(), "unknown", "unverified", "U"),
+            (
+                String::new(),
+                "unknown".to_string(),
+                "unverified".to_string(),
+                "U".to_string(),
+            ),
             records_evidence(&me.actor),
             all.iter().map(|i| i.spec.marking).max(),
         ),
+    };
+    let error = match sent {
+        Some((f, error)) => {
+            v = IncidentValues::sent(f);
+            selected = (
+                f.get("category").into(),
+                f.get("legal_status").into(),
+                f.get("verification").into(),
+                f.get("marking").into(),
+            );
+            error
+        }
+        None => FormError::default(),
     };
     let rows = if editing.is_some() {
         Vec::new()
@@ -237,6 +281,7 @@ async fn incident_page(
         user: chrome.user,
         csrf: chrome.csrf,
         banner: chrome.banner,
+        error,
         rows,
         editing,
         can_edit,
@@ -251,22 +296,22 @@ async fn incident_page(
             LegalStatus::ALL
                 .iter()
                 .map(|x| (x.code(), x.code().replace('_', " "))),
-            selected.1,
+            &selected.1,
         ),
         verifications: options(
             Verification::ALL
                 .iter()
                 .map(|x| (x.code(), x.code().replace('_', " "))),
-            selected.2,
+            &selected.2,
         ),
-        markings: classification_options(selected.3),
+        markings: classification_options(&selected.3),
         v,
     })
 }
 
 /// `GET /incidents`.
 async fn incidents(State(state): State<AppState>, me: CurrentUser) -> Result<Response, WebError> {
-    incident_page(&state, &me, None).await
+    incident_page(&state, &me, None, None).await
 }
 
 /// `GET /incidents/{id}`: one incident, with the edit form when the user may edit it.
@@ -275,7 +320,7 @@ async fn incident(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    incident_page(&state, &me, Some(path_id(&id, "INC")?)).await
+    incident_page(&state, &me, Some(path_id(&id, "INC")?), None).await
 }
 
 /// `POST /incidents`.
@@ -284,10 +329,20 @@ async fn create_incident(
     me: CurrentUser,
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let spec = incident_spec(&f)?;
-    known_category(&state, &spec).await?;
-    let id = state.app.add_incident(&me.actor, &spec).await?;
-    Ok(to(format!("/incidents/{id}")))
+    let done = async {
+        let spec = incident_spec(&f)?;
+        known_category(&state, &spec).await?;
+        Ok(state.app.add_incident(&me.actor, &spec).await?)
+    };
+    match done.await {
+        Ok(id) => Ok(to(format!("/incidents/{id}"))),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            incident_page(&state, &me, None, Some((&f, error)))
+                .await
+                .map(bad_request)
+        }
+    }
 }
 
 /// `POST /incidents/{id}`.
@@ -299,10 +354,20 @@ async fn edit_incident(
 ) -> Result<Response, WebError> {
     let id = path_id(&id, "INC")?;
     state.app.visible_incident(&me.actor, id).await?;
-    let spec = incident_spec(&f)?;
-    known_category(&state, &spec).await?;
-    state.app.update_incident(&me.actor, id, &spec).await?;
-    Ok(to(format!("/incidents/{id}")))
+    let done = async {
+        let spec = incident_spec(&f)?;
+        known_category(&state, &spec).await?;
+        Ok::<_, WebError>(state.app.update_incident(&me.actor, id, &spec).await?)
+    };
+    match done.await {
+        Ok(()) => Ok(to(format!("/incidents/{id}"))),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            incident_page(&state, &me, Some(id), Some((&f, error)))
+                .await
+                .map(bad_request)
+        }
+    }
 }
 
 // ----- engagements -----
@@ -342,6 +407,7 @@ struct EngagementsPage {
     user: Option<UserBox>,
     csrf: String,
     banner: Option<(String, String)>,
+    error: FormError,
     rows: Vec<EngagementLine>,
     editing: Option<i64>,
     can_edit: bool,
@@ -378,6 +444,7 @@ async fn engagement_page(
     state: &AppState,
     me: &CurrentUser,
     editing: Option<i64>,
+    sent: Sent<'_>,
 ) -> Result<Response, WebError> {
     let all = state.app.list_engagements(&me.actor).await?;
     let current = match editing {
@@ -391,7 +458,7 @@ async fn engagement_page(
         None => None,
     };
     let views = state.app.list_taskings(&me.actor).await?;
-    let (v, can_edit, level, tasking_sel, marking_sel) = match &current {
+    let (mut v, can_edit, level, mut tasking_sel, mut marking_sel) = match &current {
         Some(s) => (
             EngagementValues {
                 post: s.post.to_string(),
@@ -404,7 +471,7 @@ async fn engagement_page(
             may_edit(&me.actor, Some(&s.post)),
             Some(s.marking),
             opt_str(&s.tasking),
-            s.marking.code(),
+            s.marking.code().to_string(),
         ),
         None => (
             EngagementValues {
@@ -414,8 +481,33 @@ async fn engagement_page(
             records_evidence(&me.actor),
             all.iter().map(|e| e.spec.marking).max(),
             String::new(),
-            "U",
+            "U".to_string(),
         ),
+    };
+    let sent_points: Option<(String, Vec<String>)> = sent.as_ref().map(|(f, _)| {
+        (
+            f.get("tasking").to_string(),
+            f.all("talking_points")
+                .iter()
+                .map(|x| x.to_string())
+                .collect(),
+        )
+    });
+    let error = match sent {
+        Some((f, error)) => {
+            v = EngagementValues {
+                post: f.get("post").into(),
+                date: f.get("date").into(),
+                host_office: f.get("host_office").into(),
+                official_title: f.get("official_title").into(),
+                host_response: f.get("host_response").into(),
+                follow_up: f.get("follow_up").into(),
+            };
+            tasking_sel = f.get("tasking").into();
+            marking_sel = f.get("marking").into();
+            error
+        }
+        None => FormError::default(),
     };
     let points = views
         .iter()
@@ -424,10 +516,16 @@ async fn engagement_page(
                 tasking: t.tasking.reference.to_string(),
                 id: p.id.to_string(),
                 text: p.text.clone(),
-                checked: current.as_ref().is_some_and(|s| {
-                    s.tasking.as_ref() == Some(&t.tasking.reference)
-                        && s.talking_points.contains(&p.id)
-                }),
+                checked: match &sent_points {
+                    Some((tasking, points)) => {
+                        tasking == t.tasking.reference.as_str()
+                            && points.iter().any(|x| *x == p.id.to_string())
+                    }
+                    None => current.as_ref().is_some_and(|s| {
+                        s.tasking.as_ref() == Some(&t.tasking.reference)
+                            && s.talking_points.contains(&p.id)
+                    }),
+                },
             })
         })
         .collect();
@@ -460,6 +558,7 @@ async fn engagement_page(
         user: chrome.user,
         csrf: chrome.csrf,
         banner: chrome.banner,
+        error,
         rows,
         editing,
         can_edit,
@@ -474,14 +573,14 @@ async fn engagement_page(
             &tasking_sel,
         ),
         points,
-        markings: classification_options(marking_sel),
+        markings: classification_options(&marking_sel),
         v,
     })
 }
 
 /// `GET /engagements`.
 async fn engagements(State(state): State<AppState>, me: CurrentUser) -> Result<Response, WebError> {
-    engagement_page(&state, &me, None).await
+    engagement_page(&state, &me, None, None).await
 }
 
 /// `GET /engagements/{id}`.
@@ -490,7 +589,7 @@ async fn engagement(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    engagement_page(&state, &me, Some(path_id(&id, "ENG")?)).await
+    engagement_page(&state, &me, Some(path_id(&id, "ENG")?), None).await
 }
 
 /// `POST /engagements`.
@@ -499,9 +598,19 @@ async fn create_engagement(
     me: CurrentUser,
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let spec = engagement_spec(&f)?;
-    let id = state.app.add_engagement(&me.actor, &spec).await?;
-    Ok(to(format!("/engagements/{id}")))
+    let done = async {
+        let spec = engagement_spec(&f)?;
+        Ok::<_, WebError>(state.app.add_engagement(&me.actor, &spec).await?)
+    };
+    match done.await {
+        Ok(id) => Ok(to(format!("/engagements/{id}"))),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            engagement_page(&state, &me, None, Some((&f, error)))
+                .await
+                .map(bad_request)
+        }
+    }
 }
 
 /// `POST /engagements/{id}`.
@@ -513,9 +622,19 @@ async fn edit_engagement(
 ) -> Result<Response, WebError> {
     let id = path_id(&id, "ENG")?;
     state.app.visible_engagement(&me.actor, id).await?;
-    let spec = engagement_spec(&f)?;
-    state.app.update_engagement(&me.actor, id, &spec).await?;
-    Ok(to(format!("/engagements/{id}")))
+    let done = async {
+        let spec = engagement_spec(&f)?;
+        Ok::<_, WebError>(state.app.update_engagement(&me.actor, id, &spec).await?)
+    };
+    match done.await {
+        Ok(()) => Ok(to(format!("/engagements/{id}"))),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            engagement_page(&state, &me, Some(id), Some((&f, error)))
+                .await
+                .map(bad_request)
+        }
+    }
 }
 
 // ----- policy measures -----
@@ -540,7 +659,53 @@ struct PolicyValues {
     in_force: String,
     description: String,
     source: String,
-    targets: usize,
+    /// One target a line: `series | period | value | unit`.
+    targets: String,
+}
+
+/// A measure's targets as the form shows them, one a line.
+fn targets_text(targets: &[PolicyTarget]) -> String {
+    targets
+        .iter()
+        .map(|t| format!("{} | {} | {} | {}", t.series, t.period, t.value, t.unit))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Reads the targets field: one `series | period | value | unit` a line (blank lines
+/// ignored); the value a finite number.
+fn parse_targets(text: &str) -> Result<Vec<PolicyTarget>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [series, period, value, unit] = parts[..] else {
+            return Err(format!(
+                "line {}: {line:?} is not `series | period | value | unit`",
+                i + 1
+            ));
+        };
+        if series.is_empty() || period.is_empty() {
+            return Err(format!(
+                "line {}: the series and the period must not be empty",
+                i + 1
+            ));
+        }
+        let value = value
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("line {}: {value:?} is not a number", i + 1))?;
+        out.push(PolicyTarget {
+            series: series.into(),
+            period: period.into(),
+            value,
+            unit: unit.into(),
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Template)]
@@ -549,6 +714,7 @@ struct PoliciesPage {
     user: Option<UserBox>,
     csrf: String,
     banner: Option<(String, String)>,
+    error: FormError,
     rows: Vec<PolicyLine>,
     editing: Option<i64>,
     can_edit: bool,
@@ -566,7 +732,8 @@ fn policy_spec(f: &Fields) -> Result<PolicySpec, WebError> {
         in_force: f.optional("in_force", PartialDate::parse)?,
         description: f.get("description").to_string(),
         source: f.optional("source", fields::source_id)?,
-        targets: Vec::new(),
+        targets: parse_targets(f.raw("targets").unwrap_or_default())
+            .map_err(|e| fields::invalid("targets", e))?,
         marking: f.parse("marking", fields::classification)?,
     })
 }
@@ -575,9 +742,10 @@ async fn policy_page(
     state: &AppState,
     me: &CurrentUser,
     editing: Option<i64>,
+    sent: Sent<'_>,
 ) -> Result<Response, WebError> {
     let all = state.app.list_policies(&me.actor).await?;
-    let (v, level, type_sel, marking_sel) = match editing {
+    let (mut v, level, mut type_sel, mut marking_sel) = match editing {
         Some(id) => {
             let s = &all
                 .iter()
@@ -592,19 +760,36 @@ async fn policy_page(
                     in_force: opt_str(&s.in_force),
                     description: s.description.clone(),
                     source: s.source.map(|x| format!("S{x}")).unwrap_or_default(),
-                    targets: s.targets.len(),
+                    targets: targets_text(&s.targets),
                 },
                 Some(s.marking),
-                s.measure_type.code(),
-                s.marking.code(),
+                s.measure_type.code().to_string(),
+                s.marking.code().to_string(),
             )
         }
         None => (
             PolicyValues::default(),
             all.iter().map(|p| p.spec.marking).max(),
-            "law",
-            "U",
+            "law".to_string(),
+            "U".to_string(),
         ),
+    };
+    let error = match sent {
+        Some((f, error)) => {
+            v = PolicyValues {
+                country: f.get("country").into(),
+                title: f.get("title").into(),
+                announced: f.get("announced").into(),
+                in_force: f.get("in_force").into(),
+                description: f.get("description").into(),
+                source: f.get("source").into(),
+                targets: f.raw("targets").unwrap_or_default().into(),
+            };
+            type_sel = f.get("measure_type").into();
+            marking_sel = f.get("marking").into();
+            error
+        }
+        None => FormError::default(),
     };
     let rows = if editing.is_some() {
         Vec::new()
@@ -631,6 +816,7 @@ async fn policy_page(
         user: chrome.user,
         csrf: chrome.csrf,
         banner: chrome.banner,
+        error,
         rows,
         editing,
         can_edit: records_evidence(&me.actor),
@@ -639,15 +825,15 @@ async fn policy_page(
             MeasureType::ALL
                 .iter()
                 .map(|x| (x.code(), x.code().replace('_', " "))),
-            type_sel,
+            &type_sel,
         ),
-        markings: classification_options(marking_sel),
+        markings: classification_options(&marking_sel),
     })
 }
 
 /// `GET /policies`.
 async fn policies(State(state): State<AppState>, me: CurrentUser) -> Result<Response, WebError> {
-    policy_page(&state, &me, None).await
+    policy_page(&state, &me, None, None).await
 }
 
 /// `GET /policies/{id}`.
@@ -656,7 +842,7 @@ async fn policy(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    policy_page(&state, &me, Some(path_id(&id, "PM")?)).await
+    policy_page(&state, &me, Some(path_id(&id, "PM")?), None).await
 }
 
 /// `POST /policies`.
@@ -665,19 +851,22 @@ async fn create_policy(
     me: CurrentUser,
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let spec = policy_spec(&f)?;
-    if let Some(s) = spec.source {
-        state
-            .app
-            .visible_source(&me.actor, s)
-            .await
-            .map_err(|_| fields::invalid("source", format!("there is no source S{s}")))?;
+    let done = async {
+        let spec = policy_spec(&f)?;
+        Ok::<_, WebError>(state.app.add_policy(&me.actor, &spec).await?)
+    };
+    match done.await {
+        Ok(id) => Ok(to(format!("/policies/{id}"))),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            policy_page(&state, &me, None, Some((&f, error)))
+                .await
+                .map(bad_request)
+        }
     }
-    let id = state.app.add_policy(&me.actor, &spec).await?;
-    Ok(to(format!("/policies/{id}")))
 }
 
-/// `POST /policies/{id}`: the measure's quantitative targets are kept as they are.
+/// `POST /policies/{id}`, its quantitative targets included.
 async fn edit_policy(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -685,9 +874,18 @@ async fn edit_policy(
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
     let id = path_id(&id, "PM")?;
-    let old = state.app.visible_policy(&me.actor, id).await?;
-    let mut spec = policy_spec(&f)?;
-    spec.targets = old.spec.targets;
-    state.app.update_policy(&me.actor, id, &spec).await?;
-    Ok(to(format!("/policies/{id}")))
+    state.app.visible_policy(&me.actor, id).await?;
+    let done = async {
+        let spec = policy_spec(&f)?;
+        Ok::<_, WebError>(state.app.update_policy(&me.actor, id, &spec).await?)
+    };
+    match done.await {
+        Ok(()) => Ok(to(format!("/policies/{id}"))),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            policy_page(&state, &me, Some(id), Some((&f, error)))
+                .await
+                .map(bad_request)
+        }
+    }
 }

@@ -302,6 +302,9 @@ async fn record_bodies_with_bad_input_are_400_naming_the_field(backend: Backend)
     );
 }
 
+/// A request body citing a source id.
+type BodyOf = Box<dyn Fn(i64) -> Value>;
+
 async fn references_to_hidden_sources_are_refused_like_missing_ones(backend: Backend) {
     let t = TestApp::new(backend).await;
     let hq = t.token("hq.editor").await;
@@ -317,7 +320,7 @@ async fn references_to_hidden_sources_are_refused_like_missing_ones(backend: Bac
             b.text().replace(&format!("S{missing}"), "S?"),
         );
     };
-    let mut bodies: Vec<(Method, String, String, Box<dyn Fn(i64) -> Value>)> = vec![
+    let mut bodies: Vec<(Method, String, String, BodyOf)> = vec![
         (
             Method::POST,
             "/api/v1/policies".into(),

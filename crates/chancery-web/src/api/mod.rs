@@ -207,7 +207,7 @@ fn section_key(s: &str) -> Result<SectionKey, WebError> {
 
 /// Names the field of a use case's validation message (`… field `publisher`: …`), so API
 /// clients get `field` on 400s raised by the domain rules too.
-fn with_field(e: WebError) -> WebError {
+pub(crate) fn with_field(e: WebError) -> WebError {
     match e {
         WebError::BadRequest {
             field: None,

@@ -11,6 +11,7 @@ mod caches;
 mod concurrency;
 mod csrf;
 mod flow;
+mod forms;
 mod headers;
 mod login;
 mod matrix;

@@ -68,12 +68,41 @@ pub async fn post_multipart(
     c.post_raw(path, &ct, body).await
 }
 
-/// A 400 page naming `field`.
+/// A 400 naming `field`: the form shown again, the message above it and beside the field.
 #[track_caller]
 fn assert_field(r: &Resp, field: &str) {
     r.assert_status(StatusCode::BAD_REQUEST);
-    let detail = r.doc().text(".error-detail");
-    assert!(detail.contains(&format!("\"{field}\"")), "{detail}");
+    let doc = r.doc();
+    if !doc.has("#form-error") {
+        // A form not shown again (a query, an action button): the error page names the field.
+        let detail = doc.text(".error-detail");
+        assert!(detail.contains(&format!("\"{field}\"")), "{detail}");
+        return;
+    }
+    let summary = doc.text("#form-error");
+    let beside = doc.text(&format!("#error-{field}"));
+    assert_eq!(summary, beside);
+    assert!(
+        summary.contains(&format!("\"{field}\"")) || summary.contains(&format!("`{field}`")),
+        "{summary}"
+    );
+}
+
+/// A 400 naming `field` whose form (posting to `action`) shows again what was `sent`.
+#[track_caller]
+fn assert_field_kept(r: &Resp, field: &str, action: &str, sent: &[(&str, &str)]) {
+    assert!(
+        r.doc().has("#form-error"),
+        "the form is not shown again: {}",
+        r.body
+    );
+    assert_field(r, field);
+    let shown = r.doc().form(action);
+    for (name, value) in sent {
+        if let Some(v) = shown.get(*name).filter(|_| *name != "csrf") {
+            assert_eq!(v.trim(), value.trim(), "field {name} not kept");
+        }
+    }
 }
 
 fn with_field<'a>(
@@ -180,8 +209,22 @@ async fn the_evidence_locker_filters_records_uploads_grades_and_links_echoes() {
         ("derived_from", "S99999"),
         ("title", " "),
     ] {
-        let r = post_multipart(&mut c, "/sources", &with_field(&fields, name, value), None).await;
+        let sent = with_field(&fields, name, value);
+        let r = post_multipart(&mut c, "/sources", &sent, None).await;
+        assert!(r.doc().has("#add-source[open] #form-error"), "{}", r.body);
         assert_field(&r, name);
+        for (k, v) in &sent {
+            if ["publisher", "title", "url", "published", "derived_from"].contains(k) {
+                let shown = r
+                    .doc()
+                    .attr(&format!("#add-source input[name={k}]"), "value");
+                assert_eq!(
+                    shown.as_deref().map(str::trim),
+                    Some(v.trim()),
+                    "{k} not kept"
+                );
+            }
+        }
     }
     let r = post_multipart(&mut c, "/sources", &without(&fields, "publisher"), None).await;
     assert_field(&r, "publisher");
@@ -431,10 +474,12 @@ async fn incidents_engagements_and_policies_are_listed_created_and_edited() {
         ("summary", ""),
         ("post", "ottawa embassy"),
     ] {
-        assert_field(
-            &c.post("/incidents", &with_field(&incident, name, value))
-                .await,
+        let sent = with_field(&incident, name, value);
+        assert_field_kept(
+            &c.post("/incidents", &sent).await,
             name,
+            "/incidents",
+            &sent,
         );
     }
     c.post("/incidents", &without(&incident, "csrf"))
@@ -612,12 +657,9 @@ async fn admins_manage_accounts_with_one_time_passwords() {
         ("clearance", "X"),
         ("post", ""),
     ] {
-        assert_field(
-            &admin
-                .post("/admin/users", &with_field(&new, name, value))
-                .await,
-            name,
-        );
+        let sent = with_field(&new, name, value);
+        let r = admin.post("/admin/users", &sent).await;
+        assert_field_kept(&r, name, "/admin/users", &sent);
     }
     admin
         .post("/admin/users", &without(&new, "csrf"))
