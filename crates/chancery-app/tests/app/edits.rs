@@ -223,12 +223,27 @@ async fn derived_from_points_at_an_older_visible_source(backend: Backend) {
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::NotFound(_)), "{err}");
+    // A parent the drafter may not see is refused exactly like one that does not exist.
+    let hidden_parent = t
+        .app
+        .mark_derived_from(&t.drafter, echo, Some(hidden))
+        .await
+        .unwrap_err();
     let err = t
         .app
         .mark_derived_from(&t.drafter, echo, Some(echo + 1000))
         .await
         .unwrap_err();
-    assert!(matches!(err, AppError::NotFound(_)), "{err}");
+    assert!(
+        matches!(&err, AppError::Invalid(m) if m.starts_with("field `derived_from`")),
+        "{err}"
+    );
+    assert_eq!(
+        hidden_parent
+            .to_string()
+            .replace(&format!("S{hidden}"), "S?"),
+        err.to_string().replace(&format!("S{}", echo + 1000), "S?")
+    );
     let err = t
         .app
         .mark_derived_from(&t.reader, echo, None)

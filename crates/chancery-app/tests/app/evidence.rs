@@ -157,7 +157,10 @@ async fn incidents_need_sources_and_belong_to_the_recorders_post(backend: Backen
         .add_incident(&t.drafter, &incident_spec("OTTAWA", vec![sid, 999]))
         .await
         .unwrap_err();
-    assert!(matches!(err, AppError::NotFound(_)), "{err}");
+    assert!(
+        matches!(&err, AppError::Invalid(m) if m.starts_with("field `sources`")),
+        "{err}"
+    );
 
     let mut unknown = incident_spec("OTTAWA", vec![sid]);
     unknown.category = chancery_domain::ids::VocabCode::parse("not_a_category").unwrap();
@@ -260,7 +263,10 @@ async fn engagements_deliver_only_the_taskings_talking_points(backend: Backend) 
         .add_engagement(&t.drafter, &engagement_spec("OTTAWA", Some(&draft), &[1]))
         .await
         .unwrap_err();
-    assert!(matches!(err, AppError::NotFound(_)), "{err}");
+    assert!(
+        matches!(&err, AppError::Invalid(m) if m.starts_with("field `tasking`")),
+        "{err}"
+    );
 
     assert_eq!(evidence_rows(&t).await, rows);
     assert_eq!(t.audit_count().await, n);
@@ -307,7 +313,7 @@ async fn policies_are_recorded_with_their_source(backend: Backend) {
     dangling.source = Some(999);
     let err = t.app.add_policy(&t.drafter, &dangling).await.unwrap_err();
     assert!(
-        matches!(err, AppError::Store(StoreError::NotFound(_))),
+        matches!(&err, AppError::Invalid(m) if m.starts_with("field `source`")),
         "{err}"
     );
     let err = t.app.add_policy(&t.reader, &spec).await.unwrap_err();
