@@ -326,6 +326,18 @@ struct SourcePage {
     can_record: bool,
     reliabilities: Vec<(String, String, bool)>,
     credibilities: Vec<(String, String, bool)>,
+    /// A refused grading or `derived_from` form, shown again as sent with its error.
+    grade_error: FormError,
+    rationale_sent: String,
+    derived_error: FormError,
+    derived_sent: Option<String>,
+}
+
+/// Which form of the source page a refused submission came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceForm {
+    Grade,
+    DerivedFrom,
 }
 
 /// `GET /sources/{id}` (`S12` or `12`).
@@ -336,6 +348,16 @@ async fn detail(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let id = path_id(&id, "S")?;
+    source_page(&state, &me, id, raw, None).await
+}
+
+async fn source_page(
+    state: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    raw: Option<String>,
+    sent: Option<(&Fields, FormError, SourceForm)>,
+) -> Result<Response, WebError> {
     let s = state.app.visible_source(&me.actor, id).await?;
     let all = state.app.list_sources(&me.actor).await?;
     let derived_from = s.spec.derived_from.map(|d| Related {
@@ -364,7 +386,24 @@ async fn detail(
             }
         )
     });
-    let chrome = Chrome::new(&me, Some(s.spec.marking));
+    let chrome = Chrome::new(me, Some(s.spec.marking));
+    let (mut grade_error, mut derived_error) = (FormError::default(), FormError::default());
+    let (mut rationale_sent, mut derived_sent) = (String::new(), None);
+    let mut reliability = s.grade.reliability.code().to_string();
+    let mut credibility = s.grade.credibility.code().to_string();
+    match sent {
+        Some((f, e, SourceForm::Grade)) => {
+            grade_error = e;
+            rationale_sent = f.raw("rationale").unwrap_or_default().to_string();
+            reliability = f.get("reliability").to_string();
+            credibility = f.get("credibility").to_string();
+        }
+        Some((f, e, SourceForm::DerivedFrom)) => {
+            derived_error = e;
+            derived_sent = Some(f.get("derived_from").to_string());
+        }
+        None => {}
+    }
     html(SourcePage {
         user: chrome.user,
         csrf: chrome.csrf,
@@ -396,14 +435,18 @@ async fn detail(
             Reliability::ALL
                 .iter()
                 .map(|r| (r.code(), r.code().to_string())),
-            s.grade.reliability.code(),
+            &reliability,
         ),
         credibilities: options(
             Credibility::ALL
                 .iter()
                 .map(|c| (c.code(), c.code().to_string())),
-            s.grade.credibility.code(),
+            &credibility,
         ),
+        grade_error,
+        rationale_sent,
+        derived_error,
+        derived_sent,
     })
 }
 
@@ -495,16 +538,27 @@ async fn grade(
     let id = path_id(&id, "S")?;
     // Visibility first: a source the user may not see is a 404 whatever was sent.
     state.app.visible_source(&me.actor, id).await?;
-    let grade = Grade {
-        reliability: f.parse("reliability", Reliability::parse)?,
-        credibility: f.parse("credibility", Credibility::parse)?,
+    let done = async {
+        let grade = Grade {
+            reliability: f.parse("reliability", Reliability::parse)?,
+            credibility: f.parse("credibility", Credibility::parse)?,
+        };
+        let rationale = f.required("rationale")?;
+        state
+            .app
+            .grade_source(&me.actor, id, grade, rationale)
+            .await?;
+        Ok::<_, WebError>(())
     };
-    let rationale = f.required("rationale")?;
-    state
-        .app
-        .grade_source(&me.actor, id, grade, rationale)
-        .await?;
-    Ok(Redirect::to(&format!("/sources/S{id}")).into_response())
+    match done.await {
+        Ok(()) => Ok(Redirect::to(&format!("/sources/S{id}")).into_response()),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            source_page(&state, &me, id, None, Some((&f, error, SourceForm::Grade)))
+                .await
+                .map(bad_request)
+        }
+    }
 }
 
 /// `POST /sources/{id}/derived-from`: the source this one repeats (empty clears it).
@@ -516,23 +570,27 @@ async fn derived_from(
 ) -> Result<Response, WebError> {
     let id = path_id(&id, "S")?;
     state.app.visible_source(&me.actor, id).await?;
-    let parent = f.optional("derived_from", fields::source_id)?;
-    if let Some(p) = parent {
+    let done = async {
+        let parent = f.optional("derived_from", fields::source_id)?;
         state
             .app
-            .visible_source(&me.actor, p)
+            .mark_derived_from(&me.actor, id, parent)
             .await
-            .map_err(|_| fields::invalid("derived_from", format!("there is no source S{p}")))?;
+            .map_err(|e| match WebError::from(e) {
+                WebError::BadRequest { detail, .. } => fields::invalid("derived_from", detail),
+                other => other,
+            })
+    };
+    match done.await {
+        Ok(()) => Ok(Redirect::to(&format!("/sources/S{id}")).into_response()),
+        Err(e) => {
+            let error = FormError::of(e)?;
+            let sent = Some((&f, error, SourceForm::DerivedFrom));
+            source_page(&state, &me, id, None, sent)
+                .await
+                .map(bad_request)
+        }
     }
-    state
-        .app
-        .mark_derived_from(&me.actor, id, parent)
-        .await
-        .map_err(|e| match WebError::from(e) {
-            WebError::BadRequest { detail, .. } => fields::invalid("derived_from", detail),
-            other => other,
-        })?;
-    Ok(Redirect::to(&format!("/sources/S{id}")).into_response())
 }
 
 #[derive(Template)]

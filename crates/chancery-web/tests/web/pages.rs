@@ -250,10 +250,8 @@ async fn the_evidence_locker_filters_records_uploads_grades_and_links_echoes() {
         ("credibility", "7"),
         ("rationale", "  "),
     ] {
-        assert_field(
-            &c.post(&grade_path, &with_field(&grade, name, value)).await,
-            name,
-        );
+        let sent = with_field(&grade, name, value);
+        assert_field_kept(&c.post(&grade_path, &sent).await, name, &grade_path, &sent);
     }
     c.post(&grade_path, &without(&grade, "csrf"))
         .await
@@ -274,10 +272,9 @@ async fn the_evidence_locker_filters_records_uploads_grades_and_links_echoes() {
     let itself = format!("S{id}");
     let newer = format!("S{}", id + 1);
     for value in ["S99999", "nothing", itself.as_str(), newer.as_str()] {
-        let r = c
-            .post(&derived, &[("csrf", &csrf), ("derived_from", value)])
-            .await;
-        assert_field(&r, "derived_from");
+        let sent = [("csrf", csrf.as_str()), ("derived_from", value)];
+        let r = c.post(&derived, &sent).await;
+        assert_field_kept(&r, "derived_from", &derived, &sent);
     }
     c.post(&derived, &[("csrf", &csrf), ("derived_from", "S1")])
         .await
