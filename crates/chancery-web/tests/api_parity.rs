@@ -653,6 +653,8 @@ async fn a_disabled_account_stops_at_once(backend: Backend) {
     let admin = t.token("admin").await;
     let token = t.token("london.drafter").await;
     let browser = t.login("london.drafter").await;
+    let bystander = t.login("london.approver").await;
+    let bystander_token = t.token("london.approver").await;
     let me = |auth| t.api(Method::GET, "/api/v1/me", auth, None);
     assert_eq!(me(Auth::Bearer(&token)).await.status, StatusCode::OK);
     assert_eq!(
@@ -687,6 +689,15 @@ async fn a_disabled_account_stops_at_once(backend: Backend) {
     me(Auth::Session(&browser, None))
         .await
         .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    // Nobody else's session or token is touched.
+    assert_eq!(
+        me(Auth::Session(&bystander, None)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        me(Auth::Bearer(&bystander_token)).await.status,
+        StatusCode::OK
+    );
     // Logging in with the right password answers exactly like a wrong password.
     let login = |password: String| {
         let t = &t;
