@@ -12,6 +12,7 @@
 //!   `/api/v1/openapi.json`.
 
 pub mod auth;
+mod compiled;
 pub mod dto;
 mod evidence;
 pub mod extract;
@@ -96,6 +97,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(taskings::list, taskings::import))
         .routes(routes!(taskings::show))
         .routes(routes!(taskings::issue))
+        .routes(routes!(compiled::compiled))
         .routes(routes!(reports::show, reports::start))
         .routes(routes!(reports::save_section))
         .routes(routes!(reports::lint))

@@ -188,6 +188,10 @@ enum Route {
     Search,
     /// `GET /api/v1/search?q=QUINCUNX` with the session cookie.
     ApiSearch,
+    /// The consolidated report download (UI).
+    Compiled,
+    /// The consolidated report through the API (session cookie).
+    ApiCompiled,
 }
 
 impl Route {
@@ -358,6 +362,7 @@ fn expected(route: Route, u: &User) -> StatusCode {
         | Route::ApiStatisticsCsv
         | Route::ApiCatalogue => S::OK,
         Route::Search | Route::ApiSearch => S::OK,
+        Route::Compiled | Route::ApiCompiled => S::OK,
         Route::Report(_, status) => {
             if sees_report(u, status) {
                 S::OK
@@ -552,6 +557,14 @@ async fn request(c: &mut Client, route: Route, csrf: &str, ids: &Ids) -> Resp {
             c.get(&format!("/api/v1/search?q={SECRET}&kind=paragraph"))
                 .await
         }
+        Route::Compiled => {
+            c.get(&format!("/taskings/{TASKING}/compiled?format=html"))
+                .await
+        }
+        Route::ApiCompiled => {
+            c.get(&format!("/api/v1/taskings/{TASKING}/compiled?format=json"))
+                .await
+        }
         Route::Report(post, _) => c.get(&report_path(post)).await,
         Route::Start => c.post(&format!("{base}/new"), &[("csrf", csrf)]).await,
         Route::Save => {
@@ -610,6 +623,7 @@ struct Fixture {
     image: Image,
     clients: BTreeMap<String, (Client, String)>,
     not_found: String,
+    api_not_found: String,
     hidden_titles: Vec<(Classification, String)>,
     ids: Ids,
 }
@@ -689,6 +703,14 @@ async fn fixture(backend: Backend) -> Fixture {
     }
     let not_found = app.client().get("/no/such/page").await;
     not_found.assert_status(StatusCode::NOT_FOUND);
+    // The API's 404 for a tasking that does not exist: what an invisible one must equal.
+    let api_not_found = clients
+        .get_mut(&user_name(Role::HqEditor, C, None))
+        .unwrap()
+        .0
+        .get("/api/v1/taskings/CHN-2099-9999/compiled")
+        .await;
+    api_not_found.assert_status(StatusCode::NOT_FOUND);
     let hidden_titles = app
         .store()
         .sources()
@@ -704,6 +726,7 @@ async fn fixture(backend: Backend) -> Fixture {
         image,
         clients,
         not_found: not_found.body,
+        api_not_found: api_not_found.body,
         hidden_titles,
         ids,
     }
@@ -816,7 +839,11 @@ fn check_cell(f: &Fixture, route: Route, u: &User, r: &Resp) -> Vec<String> {
     if r.status.is_server_error() {
         problems.push("server error".into());
     }
-    if r.status == StatusCode::NOT_FOUND && r.body != f.not_found {
+    let plain_404 = match route {
+        Route::ApiCompiled => &f.api_not_found,
+        _ => &f.not_found,
+    };
+    if r.status == StatusCode::NOT_FOUND && r.body != *plain_404 {
         problems.push("refusal differs from a plain 404 page".into());
     }
     // Never above clearance, never the draft tasking outside HQ.
@@ -1034,6 +1061,8 @@ async fn every_ui_route_for_every_role_clearance_and_post(backend: Backend) {
         Route::History("BERLIN", "accepted"),
         Route::Search,
         Route::ApiSearch,
+        Route::Compiled,
+        Route::ApiCompiled,
     ];
     let mut table = Vec::new();
     let mut failures = Vec::new();
