@@ -66,6 +66,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Show the evidence-lint findings of a report.
     Lint(ReportRef),
+    /// Compile a tasking's accepted reports into the consolidated report (html, pdf, md, json, cable).
+    Compile(crate::compile::CompileArgs),
     /// The audit chain.
     #[command(subcommand)]
     Audit(AuditCmd),

@@ -15,6 +15,7 @@ macro_rules! say {
 }
 
 mod args;
+mod compile;
 mod output;
 mod run;
 mod search;

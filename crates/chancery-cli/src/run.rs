@@ -97,6 +97,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         }
+        Command::Compile(args) => {
+            return crate::compile::run(&cli.database, cli.as_user.as_deref(), args, out).await;
+        }
         Command::Source(cmd) => source(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
         Command::Incident(cmd) => incident(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
         Command::Engagement(cmd) => {
@@ -190,7 +193,7 @@ async fn open(url: &str, mode: OpenMode, migrate: bool) -> Result<App> {
     Ok(App::new(store))
 }
 
-async fn open_as(url: &str, as_user: Option<&str>) -> Result<(App, Actor)> {
+pub(crate) async fn open_as(url: &str, as_user: Option<&str>) -> Result<(App, Actor)> {
     let Some(name) = as_user else {
         bail!("this command acts as a user: pass --as USERNAME (see `chancery user list`)");
     };

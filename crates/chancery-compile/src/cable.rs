@@ -132,7 +132,7 @@ pub fn cable(doc: &Document) -> String {
     body.para(Some(Classification::Unclassified), &summary);
 
     for t in &doc.indicators.tables {
-        let mut text = format!("INDICATOR {} ({}):", one_line(&t.title), one_line(&t.unit));
+        let mut text = format!("INDICATOR {}:", one_line(&t.heading()));
         for r in &t.rows {
             let cells: Vec<String> = t
                 .columns
@@ -142,7 +142,8 @@ pub fn cable(doc: &Document) -> String {
                 .collect();
             let _ = write!(text, "\n- {}: {}", one_line(&r.label), cells.join("; "));
         }
-        let _ = write!(text, "\n{}", one_line(&t.note));
+        let refs: String = t.notes.iter().map(|n| format!(" [{n}]")).collect();
+        let _ = write!(text, "\n{}{refs}", one_line(&t.note));
         body.para(Some(Classification::Unclassified), &text);
     }
     for chart in &doc.indicators.charts {

@@ -14,6 +14,7 @@
 
 mod cable;
 mod html;
+mod indicators;
 mod json;
 mod load;
 mod markdown;

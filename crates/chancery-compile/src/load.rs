@@ -194,6 +194,21 @@ pub(crate) async fn load(
     let policies = store.policies().await.map_err(store_error)?;
 
     let mut notes = Notes::default();
+    // The indicators part comes before the chapters, so its sources are the first endnotes.
+    let loaded = crate::indicators::load(app, actor, options.release, spec, &posts, &mut errors)
+        .await
+        .map_err(app_error)?;
+    let mut indicators = loaded.indicators;
+    for (table, ids) in indicators.tables.iter_mut().zip(&loaded.sources) {
+        for id in ids {
+            let n = notes.number(&CitationKey::Source(*id), || {
+                format!("the indicator table {}", table.code)
+            });
+            if !table.notes.contains(&n) {
+                table.notes.push(n);
+            }
+        }
+    }
     let mut banner = Classification::Unclassified;
     let mut chapters = Vec::new();
     let mut manifest_versions = Vec::new();
@@ -474,7 +489,7 @@ pub(crate) async fn load(
             includes_transmitted: options.include_transmitted,
         },
         completeness,
-        indicators: Indicators::default(),
+        indicators,
         chapters,
         endnotes,
         errors,

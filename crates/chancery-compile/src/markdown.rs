@@ -224,12 +224,7 @@ pub fn markdown_with(doc: &Document, style: MarkdownStyle) -> String {
     if !doc.indicators.is_empty() {
         out.push_str("## Indicators\n\n");
         for t in &doc.indicators.tables {
-            let _ = writeln!(
-                out,
-                "### {} ({})\n",
-                md_escape(&t.title),
-                md_escape(&t.unit)
-            );
+            let _ = writeln!(out, "### {}\n", md_escape(&t.heading()));
             let mut cols = vec!["Country".to_string()];
             cols.extend(t.columns.iter().map(|c| md_escape(c)));
             let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
@@ -239,7 +234,8 @@ pub fn markdown_with(doc: &Document, style: MarkdownStyle) -> String {
                 cells.extend(r.cells.iter().map(|c| md_escape(&c.display(threshold))));
                 row(&mut out, &cells);
             }
-            let _ = writeln!(out, "\n*{}*\n", md_escape(&t.note));
+            let refs: String = t.notes.iter().map(|n| format!(" [^{n}]")).collect();
+            let _ = writeln!(out, "\n*{}*{refs}\n", md_escape(&t.note));
         }
         for (i, chart) in doc.indicators.charts.iter().enumerate() {
             let _ = writeln!(

@@ -139,8 +139,21 @@ pub struct IndicatorTable {
     pub columns: Vec<String>,
     /// One row per country.
     pub rows: Vec<IndicatorRow>,
-    /// Source line and caveats printed beneath.
+    /// Definition, sources and caveats printed beneath.
     pub note: String,
+    /// Endnote numbers of the graded sources the values rest on.
+    pub notes: Vec<u32>,
+}
+
+impl IndicatorTable {
+    /// The heading: the title, with the unit added when the title does not already say it.
+    pub fn heading(&self) -> String {
+        if self.unit.is_empty() || self.title.contains(&self.unit) {
+            self.title.clone()
+        } else {
+            format!("{} ({})", self.title, self.unit)
+        }
+    }
 }
 
 /// One country's values.

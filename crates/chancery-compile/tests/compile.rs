@@ -5,10 +5,12 @@
 
 mod common;
 
+use chancery_app::{By, StatsQuery, StatsView};
 use chancery_compile::model::{Cell, Chart, Document, EndnoteStatus, IndicatorRow, IndicatorTable};
 use chancery_compile::{CompileError, Format, Options, cable, html, json, markdown, render_text};
 use chancery_domain::Classification;
 use chancery_domain::report::ReportStatus;
+use chancery_stats::{Format as StatsFormat, ImportOptions};
 use common::{CONFIDENTIAL, Fixture, SECRET, mixed, tr};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use scraper::{Html, Selector};
@@ -69,7 +71,18 @@ async fn the_demo_tasking_compiles_to_stable_markdown_cable_and_json() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(keys.len(), unique.len());
-    assert_eq!(doc.endnotes[0].key, "S1");
+    // The indicators' sources come first (that part precedes the chapters), then the first
+    // source the OTTAWA report cites.
+    let mut indicator_notes: Vec<u32> = doc
+        .indicators
+        .tables
+        .iter()
+        .flat_map(|t| t.notes.clone())
+        .collect();
+    indicator_notes.sort_unstable();
+    indicator_notes.dedup();
+    assert!(!indicator_notes.is_empty());
+    assert_eq!(doc.endnotes[indicator_notes.len()].key, "S1");
     assert!(
         doc.endnotes
             .iter()
@@ -425,8 +438,10 @@ async fn the_html_form_is_one_self_contained_page_with_banners_and_contents() {
     assert_eq!(page.select(&note).count(), 1);
 }
 
-/// A hand-made indicator table and chart, as the statistics engine will supply them.
+/// A hand-made indicator table and chart in place of the demo's, to check every emitter on a
+/// known table.
 fn with_indicators(mut doc: Document) -> Document {
+    doc.indicators = Default::default();
     doc.indicators.tables.push(IndicatorTable {
         code: "asylum_rate_per_100k".into(),
         title: "Asylum applications".into(),
@@ -444,6 +459,7 @@ fn with_indicators(mut doc: Document) -> Document {
         ],
         note: "Source: national statistics offices; rates suppressed where the count is below 10."
             .into(),
+        notes: Vec::new(),
     });
     doc.indicators.charts.push(Chart {
         title: "Asylum rate".into(),
@@ -492,5 +508,122 @@ async fn indicator_tables_and_charts_are_rendered_by_every_emitter() {
             .text()
             .collect::<String>()
             == "Indicators"
+    );
+}
+
+/// The statistics explorer's view of one indicator for one country, as `user` sees it.
+async fn explored(f: &Fixture, user: &str, code: &str, country: &str) -> StatsView {
+    let actor = f.user(user).await;
+    let query = StatsQuery {
+        code: code.into(),
+        countries: vec![country.into()],
+        ..StatsQuery::default()
+    };
+    f.app.explore(&actor, &query).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_template_indicators_are_the_explorers_rates_with_their_sources_as_first_endnotes() {
+    let f = Fixture::demo().await;
+    let doc = f
+        .compile("hq.editor", &tr("CHN-2026-0001"), &transmitted())
+        .await;
+    // The indicators the template asks for, in template order, one row per addressee country.
+    let codes: Vec<&str> = doc
+        .indicators
+        .tables
+        .iter()
+        .map(|t| t.code.as_str())
+        .collect();
+    assert_eq!(codes, ["asylum_rate_per_100k", "net_migration_per_1000"]);
+    assert_eq!(doc.indicators.charts.len(), 2);
+    let t = &doc.indicators.tables[0];
+    assert_eq!(t.rows.len(), 12, "one row per host country");
+    assert!(t.columns.len() <= 6 && t.columns.len() >= 2);
+    // Every Canadian cell is the explorer's figure for that period.
+    let view = explored(&f, "hq.editor", "asylum_rate_per_100k", "CAN").await;
+    let canada = t.rows.iter().find(|r| r.label == "Canada").unwrap();
+    for (period, cell) in t.columns.iter().zip(&canada.cells) {
+        let row = view.rows.iter().find(|r| &r.period == period).unwrap();
+        assert_eq!(cell, &Cell::Value(row.shown.clone()), "{period}");
+    }
+    // Australia has no 2024 population value: a gap, never a made-up number.
+    let australia = t.rows.iter().find(|r| r.label == "Australia").unwrap();
+    if let Some(i) = t.columns.iter().position(|c| c == "2024") {
+        assert_eq!(australia.cells[i], Cell::Missing);
+    }
+    // The sources are endnotes numbered before any chapter's, and in the manifest.
+    let mut numbers: Vec<u32> = doc
+        .indicators
+        .tables
+        .iter()
+        .flat_map(|t| t.notes.clone())
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers, (1..=numbers.len() as u32).collect::<Vec<_>>());
+    for n in &numbers {
+        let note = &doc.endnotes[*n as usize - 1];
+        assert_eq!(note.status, EndnoteStatus::Source);
+        assert!(note.grade.is_some(), "{} is graded", note.key);
+        assert!(doc.manifest.sources.iter().any(|m| m.key == note.key));
+    }
+    let md = markdown(&doc);
+    assert!(
+        md.contains("### New asylum applications per 100,000 residents\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("* [^{}]", t.notes[0])),
+        "table note links its endnote"
+    );
+    assert!(cable(&doc).contains("(U) INDICATOR Net migration per 1,000 residents (modelled):"));
+}
+
+#[tokio::test]
+async fn an_indicator_resting_on_a_small_count_is_suppressed_in_every_format() {
+    let f = Fixture::demo().await;
+    // A new vintage: New Zealand's 2024 asylum applications revised to 4 (below 10).
+    let csv = "country,series,period,value,unit,source_publisher,source_title\nNZL,asylum_applications_new_unhcr,2024,4,persons,Test office,Test revision\n";
+    f.app
+        .import_statistics(
+            By::System,
+            "revision.csv",
+            csv.as_bytes(),
+            StatsFormat::Csv,
+            &ImportOptions::default(),
+            false,
+        )
+        .await
+        .unwrap();
+    let doc = f
+        .compile("hq.editor", &tr("CHN-2026-0001"), &transmitted())
+        .await;
+    let t = &doc.indicators.tables[0];
+    let i = t.columns.iter().position(|c| c == "2024").unwrap();
+    let nz = t.rows.iter().find(|r| r.label == "New Zealand").unwrap();
+    assert_eq!(nz.cells[i], Cell::Suppressed);
+    let md = markdown(&doc);
+    assert!(md.contains("| New Zealand |"), "{md}");
+    let nz_line = md
+        .lines()
+        .find(|l| l.starts_with("| New Zealand |"))
+        .unwrap();
+    assert!(nz_line.ends_with("| \\<10 |"), "{nz_line}");
+    let json: serde_json::Value = serde_json::from_str(&json(&doc)).unwrap();
+    let cells = json["indicators"]["tables"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "New Zealand")
+        .unwrap()["cells"]
+        .clone();
+    assert_eq!(cells[i]["kind"], "suppressed");
+    // The rate itself (4 / 5.2 million) appears nowhere.
+    let view = explored(&f, "hq.editor", "asylum_rate_per_100k", "NZL").await;
+    assert!(
+        view.rows
+            .iter()
+            .any(|r| r.period == "2024" && r.value.is_none())
     );
 }

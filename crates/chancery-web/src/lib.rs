@@ -5,6 +5,7 @@
 mod admin;
 pub mod api;
 mod auth;
+mod compiled;
 mod error;
 mod evidence_pages;
 mod fields;
@@ -147,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .route("/statistics", get(statistics_pages::page))
         .route("/statistics.csv", get(statistics_pages::csv))
         .route("/taskings/{reference}", get(pages::tasking))
+        .route("/taskings/{reference}/compiled", get(compiled::download))
         .route("/taskings/{reference}/reports/{post}", get(pages::report))
         .route(
             "/taskings/{reference}/reports/{post}/new",

@@ -13,6 +13,7 @@
 
 mod admin;
 pub mod auth;
+mod compiled;
 pub mod dto;
 mod evidence;
 pub mod extract;
@@ -98,6 +99,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(taskings::list, taskings::import))
         .routes(routes!(taskings::show))
         .routes(routes!(taskings::issue))
+        .routes(routes!(compiled::compiled))
         .routes(routes!(reports::show, reports::start))
         .routes(routes!(reports::save_section))
         .routes(routes!(reports::lint))

@@ -211,6 +211,10 @@ enum Route {
     /// the (C) word).
     SourceCapture(Classification),
     ApiSourceCapture(Classification),
+    /// The consolidated report download (UI).
+    Compiled,
+    /// The consolidated report through the API (session cookie).
+    ApiCompiled,
 }
 
 impl Route {
@@ -238,6 +242,7 @@ impl Route {
             || matches!(
                 self,
                 Route::ApiSearch
+                    | Route::ApiCompiled
                     | Route::ApiSourceCapture(_)
                     | Route::ApiStatistics
                     | Route::ApiStatisticsCsv
@@ -430,6 +435,7 @@ fn expected(route: Route, u: &User) -> StatusCode {
         | Route::ApiStatisticsCsv
         | Route::ApiCatalogue => S::OK,
         Route::Search | Route::ApiSearch => S::OK,
+        Route::Compiled | Route::ApiCompiled => S::OK,
         Route::Report(_, status) => {
             if sees_report(u, status) {
                 S::OK
@@ -731,6 +737,14 @@ async fn request(c: &mut Client, route: Route, csrf: &str, ids: &Ids) -> Resp {
         Route::Search => c.get(&format!("/search?q={SECRET}&kind=paragraph")).await,
         Route::ApiSearch => {
             c.get(&format!("/api/v1/search?q={SECRET}&kind=paragraph"))
+                .await
+        }
+        Route::Compiled => {
+            c.get(&format!("/taskings/{TASKING}/compiled?format=html"))
+                .await
+        }
+        Route::ApiCompiled => {
+            c.get(&format!("/api/v1/taskings/{TASKING}/compiled?format=json"))
                 .await
         }
         Route::Report(post, _) => c.get(&report_path(post)).await,
@@ -1251,6 +1265,8 @@ async fn every_ui_route_for_every_role_clearance_and_post(backend: Backend) {
         Route::SourceCapture(C),
         Route::ApiSourceCapture(U),
         Route::ApiSourceCapture(C),
+        Route::Compiled,
+        Route::ApiCompiled,
     ];
     let mut table = Vec::new();
     let mut failures = Vec::new();
