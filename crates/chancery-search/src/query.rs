@@ -23,7 +23,7 @@ use crate::error::SearchError;
 use crate::index::SearchIndex;
 use crate::lang::{Lang, fold};
 use crate::parse::{Needle, ParsedQuery, QueryError, parse};
-use crate::stats::{VisibilityClass, VisibleStats};
+use crate::stats::{VisibilityClass, VisibleQuery, VisibleStats};
 
 /// Results per page, at most.
 pub const MAX_PER_PAGE: u64 = 100;
@@ -392,7 +392,27 @@ impl SearchIndex {
         let (text, ignored) = self.text_query(&parsed)?;
         let f = &self.fields;
         let visibility = self.visibility(actor);
-        let mut filters: Vec<Box<dyn Query>> = vec![visibility.box_clone()];
+        let searcher = self.reader.searcher();
+        // BM25 statistics over what this viewer may see (see `stats`), and that set as a bit
+        // set per segment, the filter; unless switched off for a benchmark's comparison.
+        let stats = if self
+            .index_wide_stats
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            None
+        } else {
+            let text_fields: Vec<Field> = f.text.iter().map(|(_, field)| *field).collect();
+            Some(self.stats.get(
+                &searcher,
+                &VisibilityClass::of(actor),
+                &*visibility,
+                &text_fields,
+            )?)
+        };
+        let mut filters: Vec<Box<dyn Query>> = vec![match &stats {
+            Some(s) => Box::new(VisibleQuery(s.clone())),
+            None => visibility.box_clone(),
+        }];
         for (name, value) in &req.filters {
             let field = f
                 .facets()
@@ -412,23 +432,6 @@ impl SearchIndex {
         let filter: Box<dyn Query> = Box::new(ConstScoreQuery::new(all_of(filters), 0.0));
         let query = BooleanQuery::new(vec![(Occur::Must, text.box_clone()), (Occur::Must, filter)]);
 
-        let searcher = self.reader.searcher();
-        // BM25 statistics over what this viewer may see (see `stats`), unless switched off
-        // for a benchmark's comparison.
-        let stats = if self
-            .index_wide_stats
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            None
-        } else {
-            let text_fields: Vec<Field> = f.text.iter().map(|(_, field)| *field).collect();
-            Some(self.stats.get(
-                &searcher,
-                &VisibilityClass::of(actor),
-                &*visibility,
-                &text_fields,
-            )?)
-        };
         let offset = (req.page - 1) * req.per_page;
         let limit = usize::try_from(req.per_page).unwrap_or(20);
         // BM25, then recency (newer first) on equal scores, then a hash of the key (so equal

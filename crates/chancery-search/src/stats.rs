@@ -16,7 +16,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::{Bm25StatisticsProvider, Query};
+use tantivy::query::{
+    BitSetDocSet, Bm25StatisticsProvider, ConstScorer, EmptyScorer, EnableScoring, Explanation,
+    Query, Scorer, Weight,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{
     BitSet, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED, Term,
@@ -50,6 +53,8 @@ impl VisibilityClass {
 pub(crate) struct VisibleStats {
     /// Per segment (in searcher order), the visible live documents.
     visible: Vec<BitSet>,
+    /// The segments' ids, in the same order.
+    segments: Vec<tantivy::index::SegmentId>,
     num_docs: u64,
     tokens: HashMap<Field, u64>,
     doc_freq: Mutex<HashMap<Term, u64>>,
@@ -127,6 +132,11 @@ impl VisibleStats {
             visible.push(bits);
         }
         Ok(VisibleStats {
+            segments: searcher
+                .segment_readers()
+                .iter()
+                .map(SegmentReader::segment_id)
+                .collect(),
             visible,
             num_docs,
             tokens,
@@ -189,6 +199,55 @@ impl Bm25StatisticsProvider for VisibleStats {
         }
         c.insert(term.clone(), n);
         Ok(n)
+    }
+}
+
+/// The visible documents of a class as a query: the cached bit sets, so filtering by
+/// visibility costs an intersection with a bit set instead of evaluating the level range and
+/// scope terms again on every search. The same set as the visibility query it was built from.
+#[derive(Clone)]
+pub(crate) struct VisibleQuery(pub Arc<VisibleStats>);
+
+impl std::fmt::Debug for VisibleQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VisibleQuery({} documents)", self.0.num_docs)
+    }
+}
+
+impl Query for VisibleQuery {
+    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl Weight for VisibleQuery {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let id = reader.segment_id();
+        Ok(match self.0.segments.iter().position(|s| *s == id) {
+            Some(i) => Box::new(ConstScorer::new(
+                BitSetDocSet::from(self.0.visible[i].clone()),
+                boost,
+            )),
+            // A segment of another generation (never: the statistics are per generation).
+            None => Box::new(EmptyScorer),
+        })
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let id = reader.segment_id();
+        let visible = self
+            .0
+            .segments
+            .iter()
+            .position(|s| *s == id)
+            .is_some_and(|i| self.0.visible[i].contains(doc));
+        if visible {
+            Ok(Explanation::new("visible to the viewer", 0.0))
+        } else {
+            Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} is not visible"
+            )))
+        }
     }
 }
 
