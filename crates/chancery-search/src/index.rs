@@ -255,9 +255,19 @@ impl SearchIndex {
         })
     }
 
-    /// Commits a rebuild with `state`.
+    /// Commits a rebuild with `state`, then merges its segments into one: a bulk load leaves
+    /// one segment per writer flush, and every search pays per segment (term lookups, facet
+    /// columns, the visibility bit sets). The documents are committed before the merge, so a
+    /// crash during it loses nothing.
     pub fn finish_rebuild(&self, state: &IndexState) -> Result<(), SearchError> {
-        self.with_writer(|w| self.commit(w, state))?;
+        self.with_writer(|w| {
+            self.commit(w, state)?;
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() > 1 {
+                w.merge(&segments).wait()?;
+            }
+            Ok(())
+        })?;
         self.reader.reload()?;
         Ok(())
     }
