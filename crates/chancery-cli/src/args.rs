@@ -22,6 +22,18 @@ pub struct Cli {
     /// Print JSON instead of text (read commands).
     #[arg(long, global = true)]
     pub json: bool,
+    /// The deployment's report language (en, fr, de, it, es, sv, nl): the analyzer search
+    /// uses for report paragraphs, incidents, engagements and policy measures (sources carry
+    /// their own). Changing it rebuilds a server's search index.
+    #[arg(
+        long,
+        global = true,
+        env = "CHANCERY_REPORT_LANGUAGE",
+        default_value = "en",
+        value_name = "CODE",
+        value_parser = chancery_search::Lang::report_language
+    )]
+    pub report_language: chancery_search::Lang,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -27,7 +27,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
             let app = open(&cli.database, OpenMode::Existing, false).await?;
-            serve(app, &args, &cli.database).await?;
+            serve(app, &args, &cli.database, cli.report_language).await?;
         }
         Command::Init(c) => {
             let app = open(&cli.database, OpenMode::Create, true).await?;
@@ -125,9 +125,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Token(cmd) => token(&cli.database, cli.as_user.as_deref(), cmd, out).await?,
         Command::Search(a) => {
-            crate::search::run(&cli.database, cli.as_user.as_deref(), a, out).await?
+            crate::search::run(
+                &cli.database,
+                cli.as_user.as_deref(),
+                a,
+                cli.report_language,
+                out,
+            )
+            .await?
         }
-        Command::Demo(d) => demo(&cli.database, d, out).await?,
+        Command::Demo(d) => demo(&cli.database, d, cli.report_language, out).await?,
         Command::Export { output } => {
             let app = open(&cli.database, OpenMode::Existing, false).await?;
             let rows = match &output {
@@ -762,7 +769,7 @@ async fn token(db: &str, as_user: Option<&str>, cmd: TokenCmd, out: Out) -> Resu
     Ok(())
 }
 
-async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
+async fn demo(db: &str, d: DemoArgs, lang: chancery_search::Lang, out: Out) -> Result<()> {
     let dir = content_dir(d.content)?;
     replace_previous_demo(db).await?;
     let app = open(db, OpenMode::Create, true).await?;
@@ -818,7 +825,7 @@ async fn demo(db: &str, d: DemoArgs, out: Out) -> Result<()> {
         },
     )?;
     if !d.no_serve {
-        serve(app, &d.serve, db).await?;
+        serve(app, &d.serve, db, lang).await?;
     }
     Ok(())
 }
@@ -1053,7 +1060,7 @@ fn remove_sqlite_files(path: &Path) -> Result<()> {
 }
 
 /// Serves the web UI until Ctrl-C.
-async fn serve(app: App, args: &ServeArgs, db: &str) -> Result<()> {
+async fn serve(app: App, args: &ServeArgs, db: &str, lang: chancery_search::Lang) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -1069,8 +1076,11 @@ async fn serve(app: App, args: &ServeArgs, db: &str) -> Result<()> {
         max_body_bytes: args.max_body_bytes,
         ..chancery_web::WebConfig::default()
     };
-    let state = chancery_web::AppState::new(app, config)?
-        .with_search(crate::search::open_index(db, args.search_index.clone())?);
+    let state = chancery_web::AppState::new(app, config)?.with_search(crate::search::open_index(
+        db,
+        args.search_index.clone(),
+        lang,
+    )?);
     chancery_web::serve(state, args.bind, |addr| {
         say!("Chancery is serving on http://{addr}/ (Ctrl-C to stop)");
     })

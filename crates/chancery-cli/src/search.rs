@@ -68,19 +68,25 @@ pub fn index_dir(url: &str, flag: Option<PathBuf>) -> Option<PathBuf> {
     }
 }
 
-/// Opens (or creates) the index for `url`.
-pub fn open_index(url: &str, flag: Option<PathBuf>) -> Result<SearchIndex> {
+/// Opens (or creates) the index for `url`, analysing reports in `lang`.
+pub fn open_index(url: &str, flag: Option<PathBuf>, lang: Lang) -> Result<SearchIndex> {
     Ok(match index_dir(url, flag) {
-        Some(dir) => SearchIndex::open_dir(&dir, Lang::En)
+        Some(dir) => SearchIndex::open_dir(&dir, lang)
             .with_context(|| format!("while opening the search index {}", dir.display()))?,
-        None => SearchIndex::in_memory(Lang::En)?,
+        None => SearchIndex::in_memory(lang)?,
     })
 }
 
 /// Runs `chancery search …`.
-pub async fn run(db: &str, as_user: Option<&str>, args: SearchArgs, out: Out) -> Result<()> {
+pub async fn run(
+    db: &str,
+    as_user: Option<&str>,
+    args: SearchArgs,
+    lang: Lang,
+    out: Out,
+) -> Result<()> {
     if let Some(SearchCmd::Reindex { index }) = args.command {
-        return reindex(db, index, out).await;
+        return reindex(db, index, lang, out).await;
     }
     let Some(name) = as_user else {
         bail!("search shows what a user may see: pass --as USERNAME (see `chancery user list`)");
@@ -108,7 +114,7 @@ pub async fn run(db: &str, as_user: Option<&str>, args: SearchArgs, out: Out) ->
         per_page: args.per_page,
     };
     req.check().map_err(|e| anyhow!("{e}"))?;
-    let index = open_index(db, args.index)?;
+    let index = open_index(db, args.index, lang)?;
     match index.catch_up(&store).await {
         Ok(r) if r.rebuilt => eprintln!(
             "search index {}: built from the database ({} documents)",
@@ -171,10 +177,10 @@ fn plain(html: &str) -> String {
         .replace('\n', " ")
 }
 
-async fn reindex(db: &str, index: Option<PathBuf>, out: Out) -> Result<()> {
+async fn reindex(db: &str, index: Option<PathBuf>, lang: Lang, out: Out) -> Result<()> {
     let store = Store::open(db, OpenMode::Existing).await?;
     store.check_schema().await?;
-    let index = open_index(db, index)?;
+    let index = open_index(db, index, lang)?;
     let started = std::time::Instant::now();
     let r = index.rebuild(&store).await.map_err(|e| match e {
         SearchError::Engine(e) if e.to_string().contains("lock") => anyhow!(

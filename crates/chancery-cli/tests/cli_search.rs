@@ -299,3 +299,63 @@ fn reindex_rebuilds_and_reports() {
     assert!(v["documents"].as_u64().unwrap() > 50, "{v}");
     assert!(index_dir(&db).join("meta.json").exists());
 }
+
+#[test]
+fn the_report_language_is_a_setting_and_changing_it_rebuilds_the_index() {
+    let db = Db::demo();
+    // An unsupported code is refused before anything runs, naming the flag and the choices.
+    let bad = db.run(&[
+        "--report-language",
+        "xx",
+        "--as",
+        "reader",
+        "search",
+        "migration",
+    ]);
+    assert_eq!(bad.code, Some(2), "{}", bad.stdout);
+    assert!(
+        bad.stderr.contains("--report-language")
+            && bad
+                .stderr
+                .contains("give one of en, fr, de, it, es, sv, nl"),
+        "{}",
+        bad.stderr
+    );
+    // In English, "the" is a stop word; in a French deployment it is an ordinary word, and
+    // the index (built in English first) is rebuilt in French, which the run says.
+    let en = db.run(&["--as", "reader", "search", "the"]);
+    assert_eq!(en.code, Some(1));
+    assert!(
+        en.stderr.contains("only holds common words"),
+        "{}",
+        en.stderr
+    );
+    let fr = db.run(&[
+        "--report-language",
+        "fr",
+        "--as",
+        "reader",
+        "--json",
+        "search",
+        "the",
+    ]);
+    assert_eq!(fr.code, Some(0), "{}", fr.stderr);
+    assert!(
+        fr.stderr.contains("built from the database"),
+        "{}",
+        fr.stderr
+    );
+    assert!(fr.json()["total"].as_u64().unwrap() > 0, "{}", fr.stdout);
+    // Back in English: rebuilt again, and "the" is a stop word again.
+    let again = db.run(&["--as", "reader", "search", "the"]);
+    assert!(
+        again.stderr.contains("built from the database"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again.stderr.contains("only holds common words"),
+        "{}",
+        again.stderr
+    );
+}

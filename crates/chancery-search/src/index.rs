@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
@@ -16,6 +17,7 @@ use crate::doc::{Access, SearchDoc, rank};
 use crate::error::SearchError;
 use crate::lang::Lang;
 use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::stats::StatsCache;
 
 /// Memory the writer may buffer before flushing a segment.
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
@@ -30,6 +32,10 @@ pub struct IndexState {
     pub db: String,
     /// The last search-outbox `seq` applied.
     pub seq: i64,
+    /// The language reports and records were analysed in (the deployment's report language
+    /// when it was built): an index of another language is rebuilt.
+    #[serde(default)]
+    pub lang: String,
 }
 
 /// A search index. Cheap to share behind an `Arc`; writes are serialised inside.
@@ -44,6 +50,16 @@ pub struct SearchIndex {
     pub location: String,
     /// The language of reports and records (the deployment's).
     pub default_lang: Lang,
+    /// BM25 statistics per visibility class, for the current searcher generation.
+    pub(crate) stats: StatsCache,
+    /// Score with index-wide statistics instead (only for the benchmark's comparison).
+    pub(crate) index_wide_stats: AtomicBool,
+    /// This index's name in the database's `search_readers`: random, kept in the index
+    /// folder (so a restarted server, or a CLI run on its folder, reports as the same reader);
+    /// random per process for an index in memory.
+    pub reader_id: String,
+    /// When and at which `seq` this index last reported its position (and pruned).
+    pub(crate) last_report: Mutex<Option<(std::time::Instant, i64)>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -60,7 +76,7 @@ impl SearchIndex {
     pub fn in_memory(default_lang: Lang) -> Result<SearchIndex, SearchError> {
         let (schema, fields) = schema::build();
         let index = Index::create_in_ram(schema);
-        SearchIndex::wrap(index, fields, "memory".into(), default_lang)
+        SearchIndex::wrap(index, fields, "memory".into(), default_lang, reader_id())
     }
 
     /// Opens the index in `dir`, creating it if missing. An index of another schema version,
@@ -77,8 +93,13 @@ impl SearchIndex {
         if existing {
             match Index::open_in_dir(dir) {
                 Ok(index) if index.schema() == schema => {
-                    let opened =
-                        SearchIndex::wrap(index, fields.clone(), location.clone(), default_lang)?;
+                    let opened = SearchIndex::wrap(
+                        index,
+                        fields.clone(),
+                        location.clone(),
+                        default_lang,
+                        reader_id_in(dir)?,
+                    )?;
                     if opened.state()?.schema == SCHEMA_VERSION {
                         return Ok(opened);
                     }
@@ -98,7 +119,7 @@ impl SearchIndex {
             reason: e.to_string(),
         })?;
         let index = Index::create(directory, schema, Default::default())?;
-        SearchIndex::wrap(index, fields, location, default_lang)
+        SearchIndex::wrap(index, fields, location, default_lang, reader_id_in(dir)?)
     }
 
     fn wrap(
@@ -106,6 +127,7 @@ impl SearchIndex {
         fields: Fields,
         location: String,
         default_lang: Lang,
+        reader_id: String,
     ) -> Result<SearchIndex, SearchError> {
         schema::register_analyzers(&index);
         let reader = index
@@ -120,7 +142,19 @@ impl SearchIndex {
             sync: tokio::sync::Mutex::new(()),
             location,
             default_lang,
+            stats: StatsCache::default(),
+            index_wide_stats: AtomicBool::new(false),
+            reader_id,
+            last_report: Mutex::new(None),
         })
+    }
+
+    /// Scores with tantivy's index-wide BM25 statistics instead of those of the documents the
+    /// viewer may see. Only for `bench/search.sh`, which measures what the latter cost; never
+    /// switched on by the application.
+    #[doc(hidden)]
+    pub fn use_index_wide_statistics(&self, on: bool) {
+        self.index_wide_stats.store(on, Ordering::Relaxed);
     }
 
     /// What the last commit reflects (the default state for an index never committed).
@@ -221,9 +255,19 @@ impl SearchIndex {
         })
     }
 
-    /// Commits a rebuild with `state`.
+    /// Commits a rebuild with `state`, then merges its segments into one: a bulk load leaves
+    /// one segment per writer flush, and every search pays per segment (term lookups, facet
+    /// columns, the visibility bit sets). The documents are committed before the merge, so a
+    /// crash during it loses nothing.
     pub fn finish_rebuild(&self, state: &IndexState) -> Result<(), SearchError> {
-        self.with_writer(|w| self.commit(w, state))?;
+        self.with_writer(|w| {
+            self.commit(w, state)?;
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() > 1 {
+                w.merge(&segments).wait()?;
+            }
+            Ok(())
+        })?;
         self.reader.reload()?;
         Ok(())
     }
@@ -263,6 +307,7 @@ impl SearchIndex {
         doc.add_text(f.class, d.marking.code());
         doc.add_u64(f.level, rank(d.level()));
         doc.add_u64(f.recency, d.recency());
+        doc.add_u64(f.order, stable_hash(&d.key));
         match &d.access {
             Access::Paragraph {
                 tasking_status,
@@ -299,6 +344,53 @@ impl SearchIndex {
         doc.add_text(text, &d.body);
         doc
     }
+}
+
+/// The file in an index folder holding the index's reader id.
+const READER_ID_FILE: &str = "chancery-reader-id";
+
+/// The reader id kept in `dir`, created if missing.
+fn reader_id_in(dir: &Path) -> Result<String, SearchError> {
+    let path = dir.join(READER_ID_FILE);
+    let io = |e: std::io::Error| SearchError::Io {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        Ok(_) => {
+            let id = reader_id();
+            std::fs::write(&path, &id).map_err(io)?;
+            Ok(id)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = reader_id();
+            std::fs::write(&path, &id).map_err(io)?;
+            Ok(id)
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// A new reader id: the process id and a random number (std's per-process random hash keys,
+/// mixed with the time).
+fn reader_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{}-{:016x}", std::process::id(), h.finish())
+}
+
+/// FNV-1a of `key`: the last tie-breaker between results, the same in every index holding the
+/// document (unlike its address, which depends on segments).
+fn stable_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn clear_dir(dir: &Path) -> Result<(), SearchError> {

@@ -55,6 +55,24 @@ impl Lang {
         }
     }
 
+    /// A deployment's report language: one of the languages with a stemmer (`en`, `fr`,
+    /// `de`, `it`, `es`, `sv`, `nl`), else a message saying which codes are accepted.
+    pub fn report_language(code: &str) -> Result<Lang, String> {
+        let lang = Lang::from_code(code);
+        if lang == Lang::Other || lang.code() != code.trim().to_ascii_lowercase() {
+            return Err(format!(
+                "report language {code:?} is not supported: give one of {}",
+                Lang::ALL
+                    .into_iter()
+                    .filter(|l| *l != Lang::Other)
+                    .map(Lang::code)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Ok(lang)
+    }
+
     /// The analyzer for an ISO 639-1 code; unknown codes get [`Lang::Other`].
     pub fn from_code(code: &str) -> Lang {
         let code = code.trim().to_ascii_lowercase();

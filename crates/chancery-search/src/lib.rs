@@ -10,6 +10,10 @@
 //! - **Clearance inside the query.** [`SearchIndex::visibility`] restates
 //!   `access::may_see` as a tantivy query that is part of every search, so totals, facet
 //!   counts, pages and snippets are computed only over what the viewer may see.
+//! - **Ranking from what the viewer may see.** BM25 statistics (document count, field
+//!   lengths, document frequencies) and snippet term weights are computed over the documents
+//!   the viewer's visibility query matches, cached per searcher generation and visibility
+//!   class, so documents a viewer may not see never change their order or snippets.
 //! - **Languages.** One text field per language, each with its analyzer (stop words,
 //!   Snowball stemmer, accent folding); a source is indexed in its own language, reports and
 //!   records in the deployment's; queries search every language field.
@@ -21,6 +25,7 @@ mod lang;
 mod parse;
 mod query;
 mod schema;
+mod stats;
 mod sync;
 
 pub use doc::{Access, DocKind, SearchDoc};

@@ -2,7 +2,7 @@
 //! in one tantivy query, so the total, the facet counts, the page and the snippets are all
 //! computed over what the viewer may see and nothing else.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 
 use chancery_domain::Classification;
@@ -16,13 +16,14 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument};
 
 use crate::doc::{DocKind, rank};
 use crate::error::SearchError;
 use crate::index::SearchIndex;
 use crate::lang::{Lang, fold};
 use crate::parse::{Needle, ParsedQuery, QueryError, parse};
+use crate::stats::{VisibilityClass, VisibleQuery, VisibleStats};
 
 /// Results per page, at most.
 pub const MAX_PER_PAGE: u64 = 100;
@@ -390,7 +391,28 @@ impl SearchIndex {
         let parsed = parse(&req.q)?;
         let (text, ignored) = self.text_query(&parsed)?;
         let f = &self.fields;
-        let mut filters: Vec<Box<dyn Query>> = vec![self.visibility(actor)];
+        let visibility = self.visibility(actor);
+        let searcher = self.reader.searcher();
+        // BM25 statistics over what this viewer may see (see `stats`), and that set as a bit
+        // set per segment, the filter; unless switched off for a benchmark's comparison.
+        let stats = if self
+            .index_wide_stats
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            None
+        } else {
+            let text_fields: Vec<Field> = f.text.iter().map(|(_, field)| *field).collect();
+            Some(self.stats.get(
+                &searcher,
+                &VisibilityClass::of(actor),
+                &*visibility,
+                &text_fields,
+            )?)
+        };
+        let mut filters: Vec<Box<dyn Query>> = vec![match &stats {
+            Some(s) => Box::new(VisibleQuery(s.clone())),
+            None => visibility.box_clone(),
+        }];
         for (name, value) in &req.filters {
             let field = f
                 .facets()
@@ -410,26 +432,39 @@ impl SearchIndex {
         let filter: Box<dyn Query> = Box::new(ConstScoreQuery::new(all_of(filters), 0.0));
         let query = BooleanQuery::new(vec![(Occur::Must, text.box_clone()), (Occur::Must, filter)]);
 
-        let searcher = self.reader.searcher();
         let offset = (req.page - 1) * req.per_page;
         let limit = usize::try_from(req.per_page).unwrap_or(20);
-        // BM25, then recency (newer first) on equal scores, then index order.
+        // BM25, then recency (newer first) on equal scores, then a hash of the key (so equal
+        // documents come in the same order whatever segments they landed in).
         let top = TopDocs::with_limit(limit)
             .and_offset(usize::try_from(offset).unwrap_or(usize::MAX))
             .tweak_score(move |segment: &SegmentReader| {
-                let recency = segment
-                    .fast_fields()
-                    .u64("recency")
-                    .ok()
-                    .map(|c| c.first_or_default_col(0));
+                let column = |name: &str| {
+                    segment
+                        .fast_fields()
+                        .u64(name)
+                        .ok()
+                        .map(|c| c.first_or_default_col(0))
+                };
+                let (recency, order) = (column("recency"), column("order"));
                 move |doc: DocId, score: Score| {
-                    (score, recency.as_ref().map_or(0, |c| c.get_val(doc)))
+                    (
+                        score,
+                        recency.as_ref().map_or(0, |c| c.get_val(doc)),
+                        order.as_ref().map_or(0, |c| c.get_val(doc)),
+                    )
                 }
             });
         let facets = FacetCollector {
             fields: f.facets().iter().map(|(n, f)| (*n, *f)).collect(),
         };
-        let (total, top, facet_counts) = searcher.search(&query, &(Count, top, facets))?;
+        let collectors = (Count, top, facets);
+        let (total, top, facet_counts) = match &stats {
+            Some(stats) => {
+                searcher.search_with_statistics_provider(&query, &collectors, &**stats)?
+            }
+            None => searcher.search(&query, &collectors)?,
+        };
         let total = total as u64;
         let pages = total.div_ceil(req.per_page).max(1);
         if req.page > pages {
@@ -456,9 +491,12 @@ impl SearchIndex {
                 lang
             };
             if let std::collections::hash_map::Entry::Vacant(slot) = generators.entry(lang) {
-                let mut g = SnippetGenerator::create(&searcher, &*text, f.text_of(lang))?;
-                g.set_max_num_chars(SNIPPET_CHARS);
-                slot.insert(g);
+                slot.insert(snippet_generator(
+                    &searcher,
+                    stats.as_deref(),
+                    &*text,
+                    f.text_of(lang),
+                )?);
             }
             let body = get(f.body).unwrap_or_default();
             // The passage of the body that matches; else the title, if that is what matched;
@@ -501,6 +539,41 @@ impl SearchIndex {
             ignored,
         })
     }
+}
+
+/// A snippet generator for `field`: tantivy's, with each query term weighted by its document
+/// frequency among the visible documents when `stats` is given.
+fn snippet_generator(
+    searcher: &Searcher,
+    stats: Option<&VisibleStats>,
+    query: &dyn Query,
+    field: Field,
+) -> tantivy::Result<SnippetGenerator> {
+    let Some(stats) = stats else {
+        let mut g = SnippetGenerator::create(searcher, query, field)?;
+        g.set_max_num_chars(SNIPPET_CHARS);
+        return Ok(g);
+    };
+    let mut terms = BTreeSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field {
+            terms.insert(term.clone());
+        }
+    });
+    let mut weights = BTreeMap::new();
+    for term in terms {
+        if let Some(text) = term.value().as_str()
+            && let Some(w) = stats.snippet_weight(&term)?
+        {
+            weights.insert(text.to_string(), w);
+        }
+    }
+    Ok(SnippetGenerator::new(
+        weights,
+        searcher.index().tokenizer_for_field(field)?,
+        field,
+        SNIPPET_CHARS,
+    ))
 }
 
 /// The first `max` characters of `text`, HTML-escaped (a snippet when no word matched the

@@ -9,7 +9,7 @@ use tantivy::schema::{
 use crate::lang::Lang;
 
 /// Bump when the schema or the analyzers change: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The fields, looked up once.
 #[derive(Debug, Clone)]
@@ -38,6 +38,8 @@ pub struct Fields {
     pub level: Field,
     /// Recency (`YYYYMMDD`), the tie-breaker.
     pub recency: Field,
+    /// A hash of the key: the last tie-breaker, independent of segments.
+    pub order: Field,
     /// Report status (paragraphs).
     pub rstatus: Field,
     /// `1` when the tasking is issued or closed (paragraphs).
@@ -112,6 +114,7 @@ pub fn build() -> (Schema, Fields) {
         grade: b.add_text_field("grade", facet),
         level: b.add_u64_field("level", INDEXED | FAST),
         recency: b.add_u64_field("recency", FAST | STORED),
+        order: b.add_u64_field("order", FAST),
         rstatus: b.add_text_field("rstatus", STRING),
         topen: b.add_text_field("topen", STRING),
         addressee: b.add_text_field("addressee", STRING),

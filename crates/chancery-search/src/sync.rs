@@ -20,6 +20,11 @@ use crate::schema::SCHEMA_VERSION;
 
 /// Outbox rows applied per commit while catching up.
 const BATCH_ROWS: i64 = 500;
+/// How long an index may go without reporting its position before it is forgotten (and the
+/// outbox rows it still needed may be pruned: it rebuilds when it comes back).
+pub const READER_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+/// How often an index reports its position and prunes the outbox, at most.
+pub const REPORT_EVERY: Duration = Duration::from_secs(60);
 /// Captured source text indexed, at most (bytes).
 const MAX_CAPTURE_BYTES: usize = 256 * 1024;
 
@@ -106,6 +111,12 @@ impl SearchIndex {
         let head = store.search_outbox_head().await?;
         let stale = if state.schema != SCHEMA_VERSION {
             Some("no index yet (or one of another version)".to_string())
+        } else if state.lang != self.default_lang.code() {
+            Some(format!(
+                "the report language changed (index in {:?}, deployment in {:?})",
+                state.lang,
+                self.default_lang.code()
+            ))
         } else if state.db != db {
             Some("the index was built from another database".to_string())
         } else if state.seq > head {
@@ -117,9 +128,7 @@ impl SearchIndex {
             None
         };
         if let Some(reason) = stale {
-            let mut report = self.rebuild_locked(store).await?;
-            report.reason = Some(reason);
-            return Ok(report);
+            return self.rebuild_because(store, reason).await;
         }
         let mut seq = state.seq;
         let mut applied = 0;
@@ -128,6 +137,18 @@ impl SearchIndex {
             let Some(last) = rows.last().map(|r| r.seq) else {
                 break;
             };
+            // `seq` has no holes (assigned under the write lock), so a first row past
+            // `seq + 1` means rows this index never applied were pruned: it was forgotten
+            // (not seen within the retention window) and must start again from the tables.
+            if rows.first().is_some_and(|r| r.seq > seq + 1) {
+                let reason = format!(
+                    "outbox rows {}..{} this index had not applied were pruned (it was not seen for over {} h)",
+                    seq + 1,
+                    rows.first().map_or(0, |r| r.seq - 1),
+                    READER_RETENTION.as_secs() / 3600
+                );
+                return self.rebuild_because(store, reason).await;
+            }
             let ctx = Context::load(store, self.default_lang).await?;
             let objects = objects_of(store, &rows).await?;
             let mut docs = Vec::new();
@@ -142,11 +163,13 @@ impl SearchIndex {
                     schema: SCHEMA_VERSION,
                     db: db.clone(),
                     seq: last,
+                    lang: self.default_lang.code().to_string(),
                 },
             )?;
             applied += i64::try_from(rows.len()).unwrap_or(i64::MAX);
             seq = last;
         }
+        self.report_position(store, seq, false).await?;
         Ok(SyncReport {
             rebuilt: false,
             reason: None,
@@ -156,11 +179,62 @@ impl SearchIndex {
         })
     }
 
+    async fn rebuild_because(
+        &self,
+        store: &Store,
+        reason: String,
+    ) -> Result<SyncReport, SearchError> {
+        let mut report = self.rebuild_locked(store).await?;
+        report.reason = Some(reason);
+        self.report_position(store, report.seq, true).await?;
+        Ok(report)
+    }
+
+    /// Records this index's outbox position in the database and prunes the outbox rows every
+    /// live index has applied (see `search_readers`): when `now`, or when the position moved
+    /// or [`REPORT_EVERY`] passed since the last report (catching up runs before every
+    /// search, and most find nothing new).
+    async fn report_position(&self, store: &Store, seq: i64, now: bool) -> Result<(), SearchError> {
+        let due = {
+            let last = self
+                .last_report
+                .lock()
+                .map_err(|_| SearchError::Internal("the report lock is poisoned".into()))?;
+            now || last.is_none_or(|(at, reported)| reported != seq || at.elapsed() >= REPORT_EVERY)
+        };
+        if !due {
+            return Ok(());
+        }
+        store.search_reader_report(&self.reader_id, seq).await?;
+        let pruned = store.search_outbox_prune(READER_RETENTION).await?;
+        if pruned.deleted > 0 || pruned.forgotten > 0 {
+            tracing::debug!(
+                index = %self.location,
+                deleted = pruned.deleted,
+                forgotten = pruned.forgotten,
+                "search outbox pruned"
+            );
+        }
+        if let Ok(mut last) = self.last_report.lock() {
+            *last = Some((Instant::now(), seq));
+        }
+        Ok(())
+    }
+
+    /// Records this index's position and prunes the outbox now (what catching up does at
+    /// most every [`REPORT_EVERY`]; for tests and `chancery search reindex`).
+    pub async fn report_now(&self, store: &Store) -> Result<(), SearchError> {
+        let seq = self.state()?.seq;
+        self.report_position(store, seq, true).await
+    }
+
     /// Rebuilds the whole index from the database (`chancery search reindex`). Until it
     /// commits, searches see the previous index.
     pub async fn rebuild(&self, store: &Store) -> Result<SyncReport, SearchError> {
         let _serial = self.sync.lock().await;
-        self.rebuild_locked(store).await
+        let report = self.rebuild_locked(store).await?;
+        self.report_position(store, report.seq, true).await?;
+        Ok(report)
     }
 
     async fn rebuild_locked(&self, store: &Store) -> Result<SyncReport, SearchError> {
@@ -168,6 +242,9 @@ impl SearchIndex {
         // by the next catch-up.
         let head = store.search_outbox_head().await?;
         let db = store.identity().await?;
+        // Registered at `head` before reading the tables, so other servers keep the rows
+        // after it while this rebuild runs.
+        store.search_reader_report(&self.reader_id, head).await?;
         let result = async {
             self.begin_rebuild()?;
             let ctx = Context::load(store, self.default_lang).await?;
@@ -199,6 +276,7 @@ impl SearchIndex {
                 schema: SCHEMA_VERSION,
                 db: db.clone(),
                 seq: head,
+                lang: self.default_lang.code().to_string(),
             })
         }
         .await;
@@ -424,7 +502,7 @@ async fn source_doc(store: &Store, ctx: &Context, s: &SourceRow) -> Result<Searc
         grade: Some(s.grade.to_string()),
         version: None,
         revision: None,
-        link: format!("/sources#S{}", s.id),
+        link: format!("/sources/S{}", s.id),
         access: Access::Record { owner: None },
     })
 }
@@ -456,7 +534,7 @@ fn incident_doc(ctx: &Context, i: &IncidentRow) -> SearchDoc {
         grade: None,
         version: None,
         revision: None,
-        link: format!("/incidents#INC{}", i.id),
+        link: format!("/incidents/INC{}", i.id),
         access: Access::Record {
             owner: Some(s.post.as_str().to_string()),
         },
@@ -481,7 +559,7 @@ fn engagement_doc(ctx: &Context, e: &EngagementRow) -> SearchDoc {
         grade: None,
         version: None,
         revision: None,
-        link: format!("/engagements#ENG{}", e.id),
+        link: format!("/engagements/ENG{}", e.id),
         access: Access::Record {
             owner: Some(s.post.as_str().to_string()),
         },
@@ -510,7 +588,7 @@ fn policy_doc(ctx: &Context, p: &PolicyRow) -> SearchDoc {
         grade: None,
         version: None,
         revision: None,
-        link: format!("/policies#PM{}", p.id),
+        link: format!("/policies/PM{}", p.id),
         access: Access::Record { owner: None },
     }
 }

@@ -240,6 +240,7 @@ fn index_of(docs: &[SearchDoc]) -> SearchIndex {
                 schema: SCHEMA_VERSION,
                 db: "test".into(),
                 seq: 1,
+                lang: "en".into(),
             },
         )
         .unwrap();
@@ -382,6 +383,137 @@ fn a_word_only_in_secret_paragraphs_is_not_even_counted_below_secret() {
             );
         }
     }
+}
+
+/// Every page of a search as JSON (order, snippets, totals, facets: all a user is shown).
+fn pages_json(index: &SearchIndex, actor: &Actor, q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let req = SearchRequest {
+            q: q.into(),
+            filters: BTreeMap::new(),
+            page,
+            per_page: 5,
+        };
+        let r = index.search(actor, &req).unwrap();
+        out.push(serde_json::to_string(&r).unwrap());
+        if page >= r.pages {
+            return out;
+        }
+        page += 1;
+    }
+}
+
+/// Paragraphs whose BM25 order depends on the statistics: some say "housing" twice in few
+/// words, some "migration" twice in many, some both once; they differ in length, so the
+/// average field length and each word's document frequency decide who comes first.
+fn ranked_corpus() -> Vec<SearchDoc> {
+    let filler = "the ministry notes the regional figures for the quarter";
+    (0..24)
+        .map(|n| {
+            let mut d = paragraph(
+                n + 1,
+                Classification::Unclassified,
+                Classification::Unclassified,
+                TaskingStatus::Issued,
+                &["OTTAWA"],
+                "OTTAWA",
+                ReportStatus::Accepted,
+            );
+            let padding = vec![filler; n % 4].join(" ");
+            d.body = match n % 3 {
+                0 => format!("Housing completions and housing starts fell. {padding}"),
+                1 => format!("Migration rose; net migration doubled. {padding} {filler}"),
+                _ => format!("Housing and migration together. {padding}"),
+            };
+            // One date for all: only the score and the key order results.
+            d.date = Some("2026-01-01".into());
+            d
+        })
+        .collect()
+}
+
+/// Secret paragraphs that would shift the statistics if they were counted: many mention
+/// housing, all are long (so counted, they would raise the average length and change how
+/// BM25 weighs a short paragraph saying "housing" once against a longer one saying it twice).
+fn secret_paragraphs() -> Vec<SearchDoc> {
+    (0..60)
+        .map(|n| {
+            let mut d = paragraph(
+                1000 + n,
+                Classification::Secret,
+                Classification::Unclassified,
+                TaskingStatus::Issued,
+                &["OTTAWA"],
+                "OTTAWA",
+                ReportStatus::Accepted,
+            );
+            d.body = format!(
+                "Housing {} assessment of the housing pressure in the capital region. {}",
+                "housing ".repeat(n % 5),
+                "A long annex of figures on every municipality and reception centre. ".repeat(20)
+            );
+            d
+        })
+        .collect()
+}
+
+#[test]
+fn documents_a_viewer_may_not_see_do_not_change_their_ranking_or_snippets() {
+    let visible = ranked_corpus();
+    let with_secrets: Vec<SearchDoc> = visible.iter().cloned().chain(secret_paragraphs()).collect();
+    let a = index_of(&visible);
+    let b = index_of(&with_secrets);
+    let low = Actor::new(
+        Username::parse("reader.c").unwrap(),
+        Role::Reader,
+        Classification::Confidential,
+        None,
+    )
+    .unwrap();
+    for q in [
+        "housing migration",
+        "housing",
+        "migration -starts",
+        "\"housing starts\"",
+    ] {
+        assert_eq!(
+            pages_json(&a, &low, q),
+            pages_json(&b, &low, q),
+            "searching {q}: the secret paragraphs changed what a C reader is shown"
+        );
+    }
+    // The check can fail: with tantivy's index-wide statistics, the secret paragraphs do
+    // reorder the visible ones.
+    a.use_index_wide_statistics(true);
+    b.use_index_wide_statistics(true);
+    assert_ne!(
+        pages_json(&a, &low, "housing"),
+        pages_json(&b, &low, "housing"),
+        "index-wide statistics were expected to leak into the order"
+    );
+    // And a viewer cleared for secret sees the secret paragraphs ranked among the rest.
+    let secret = Actor::new(
+        Username::parse("reader.s").unwrap(),
+        Role::Reader,
+        Classification::Secret,
+        None,
+    )
+    .unwrap();
+    b.use_index_wide_statistics(false);
+    let r = b
+        .search(
+            &secret,
+            &SearchRequest {
+                q: "housing".into(),
+                filters: BTreeMap::new(),
+                page: 1,
+                per_page: 100,
+            },
+        )
+        .unwrap();
+    assert_eq!(r.total, 60 + 16);
 }
 
 fn arb_doc() -> impl Strategy<Value = SearchDoc> {

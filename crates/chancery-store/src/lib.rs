@@ -25,7 +25,7 @@ pub use chancery_domain::audit::AuditRecord;
 pub use db::{Backend, OpenMode, Store, redact as redact_url};
 pub use error::StoreError;
 pub use evidence::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
-pub use outbox::{OutboxRow, SEARCHED_KINDS};
+pub use outbox::{OutboxPrune, OutboxRow, SEARCHED_KINDS};
 pub use people::UserRow;
 pub use portable::{APPEND_ONLY, EPHEMERAL, ImportSummary, TABLES};
 pub use reports::{

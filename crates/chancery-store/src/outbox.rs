@@ -35,6 +35,15 @@ pub struct OutboxRow {
     pub object_id: String,
 }
 
+/// What [`Store::search_outbox_prune`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxPrune {
+    /// Readers forgotten (not seen within the retention window).
+    pub forgotten: u64,
+    /// Outbox rows deleted.
+    pub deleted: u64,
+}
+
 /// Appends the outbox row for `record` inside the caller's write transaction, if the object is
 /// one search shows.
 pub(crate) async fn note(tx: &mut Tx, record: &AuditRecord) -> Result<(), StoreError> {
@@ -84,6 +93,73 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Records that the search index `reader` has applied the outbox up to `seq` (now).
+    pub async fn search_reader_report(&self, reader: &str, seq: i64) -> Result<(), StoreError> {
+        self.search_reader_report_at(reader, seq, &crate::now())
+            .await
+    }
+
+    /// [`Store::search_reader_report`] with an explicit time (RFC 3339, UTC), for tests of
+    /// the retention window.
+    pub async fn search_reader_report_at(
+        &self,
+        reader: &str,
+        seq: i64,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO search_readers (reader, seq, seen_at) VALUES ($1, $2, $3)
+             ON CONFLICT (reader) DO UPDATE SET seq = excluded.seq, seen_at = excluded.seen_at",
+        )
+        .bind(reader)
+        .bind(seq)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Prunes the outbox: forgets readers not seen within `retention`, then deletes the rows
+    /// every remaining reader has applied (at or below their lowest position), always keeping
+    /// the newest row so `seq` keeps counting up. Nothing is deleted while no reader is
+    /// registered.
+    pub async fn search_outbox_prune(
+        &self,
+        retention: std::time::Duration,
+    ) -> Result<OutboxPrune, StoreError> {
+        let cutoff = time::OffsetDateTime::now_utc()
+            - time::Duration::try_from(retention).unwrap_or(time::Duration::MAX);
+        let cutoff = cutoff.replace_nanosecond(0).unwrap_or(cutoff);
+        let seen_since = cutoff
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let mut tx = self.write().await?;
+        let forgotten = sqlx::query("DELETE FROM search_readers WHERE seen_at < $1")
+            .bind(&seen_since)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let deleted = sqlx::query(
+            "DELETE FROM search_outbox
+             WHERE seq <= (SELECT MIN(seq) FROM search_readers)
+               AND seq < (SELECT MAX(seq) FROM search_outbox)",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(OutboxPrune { forgotten, deleted })
+    }
+
+    /// The outbox rows left (for operators and tests).
+    pub async fn search_outbox_len(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM search_outbox")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Names this database: the random id its migration drew, and the hash of its first

@@ -46,12 +46,14 @@ pub const TABLES: &[&str] = &[
 /// are short-lived; the search outbox is derived (it only tells running servers what to
 /// re-index, and an imported database is re-indexed from its tables, so carrying it over
 /// would only replay changes the new database's index never needs); the search identity names
-/// one database, and an imported one must get its own.
+/// one database, and an imported one must get its own; the search readers are the positions
+/// of running servers' indexes in that outbox.
 pub const EPHEMERAL: &[&str] = &[
     "sessions",
     "login_throttle",
     "search_outbox",
     "search_identity",
+    "search_readers",
 ];
 
 /// The export format version.
