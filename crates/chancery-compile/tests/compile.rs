@@ -11,7 +11,7 @@ use chancery_compile::{CompileError, Format, Options, cable, html, json, markdow
 use chancery_domain::Classification;
 use chancery_domain::report::ReportStatus;
 use chancery_stats::{Format as StatsFormat, ImportOptions};
-use common::{CONFIDENTIAL, Fixture, SECRET, mixed, tr};
+use common::{Backend, CONFIDENTIAL, Fixture, SECRET, mixed, tr};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use scraper::{Html, Selector};
 
@@ -43,9 +43,8 @@ fn pin_clock_fields(doc: &mut Document) {
     }
 }
 
-#[tokio::test]
-async fn the_demo_tasking_compiles_to_stable_markdown_cable_and_json() {
-    let f = Fixture::demo().await;
+async fn the_demo_tasking_compiles_to_stable_markdown_cable_and_json(backend: Backend) {
+    let f = Fixture::demo(backend).await;
     let t = tr("CHN-2026-0001");
     let options = Options {
         date: Some("2026-12-01".into()),
@@ -96,9 +95,8 @@ async fn the_demo_tasking_compiles_to_stable_markdown_cable_and_json() {
     insta::assert_snapshot!("demo_json", json(&doc));
 }
 
-#[tokio::test]
-async fn compiling_twice_gives_the_same_bytes_in_every_format() {
-    let f = Fixture::demo().await;
+async fn compiling_twice_gives_the_same_bytes_in_every_format(backend: Backend) {
+    let f = Fixture::demo(backend).await;
     let t = tr("CHN-2026-0001");
     let first = all_text(&f.compile("hq.editor", &t, &transmitted()).await);
     let second = all_text(&f.compile("hq.editor", &t, &transmitted()).await);
@@ -108,9 +106,8 @@ async fn compiling_twice_gives_the_same_bytes_in_every_format() {
     }
 }
 
-#[tokio::test]
-async fn a_reader_never_receives_a_paragraph_above_their_clearance_in_any_format() {
-    let f = Fixture::staffed().await;
+async fn a_reader_never_receives_a_paragraph_above_their_clearance_in_any_format(backend: Backend) {
+    let f = Fixture::staffed(backend).await;
     let (t, _) = mixed(&f).await;
 
     // The SBU reader: C and S paragraphs are markers; the S source is never named.
@@ -158,9 +155,8 @@ async fn a_reader_never_receives_a_paragraph_above_their_clearance_in_any_format
     );
 }
 
-#[tokio::test]
-async fn a_release_edition_holds_only_releasable_paragraphs_and_no_markers() {
-    let f = Fixture::staffed().await;
+async fn a_release_edition_holds_only_releasable_paragraphs_and_no_markers(backend: Backend) {
+    let f = Fixture::staffed(backend).await;
     let (t, [u, sbu, _]) = mixed(&f).await;
     let options = Options {
         release: Some(Classification::Unclassified),
@@ -200,9 +196,8 @@ async fn a_release_edition_holds_only_releasable_paragraphs_and_no_markers() {
     assert!(e.to_string().contains("--release C"), "{e}");
 }
 
-#[tokio::test]
-async fn endnotes_are_numbered_by_first_use_and_a_deleted_source_is_named() {
-    let f = Fixture::staffed().await;
+async fn endnotes_are_numbered_by_first_use_and_a_deleted_source_is_named(backend: Backend) {
+    let f = Fixture::staffed(backend).await;
     let (t, [u, sbu, s]) = mixed(&f).await;
     let doc = f.compile("hq.editor", &t, &Options::default()).await;
     let keys: Vec<String> = doc.endnotes.iter().map(|n| n.key.clone()).collect();
@@ -257,9 +252,10 @@ async fn endnotes_are_numbered_by_first_use_and_a_deleted_source_is_named() {
     assert_eq!(doc.manifest.sources.len(), 3);
 }
 
-#[tokio::test]
-async fn without_accepted_reports_there_is_still_a_cover_and_the_completeness_table() {
-    let f = Fixture::staffed().await;
+async fn without_accepted_reports_there_is_still_a_cover_and_the_completeness_table(
+    backend: Backend,
+) {
+    let f = Fixture::staffed(backend).await;
     let t = f.tasking("CHN-2026-0101", &[("summary", "Summary")]).await;
     f.report(
         &t,
@@ -293,9 +289,8 @@ async fn without_accepted_reports_there_is_still_a_cover_and_the_completeness_ta
 /// Text written to break out of every format.
 const HOSTILE: &str = "(U) <script>alert(1)</script> <img src=\"https://evil.example/x.png\" onerror=\"alert(2)\"> #set page(fill: red) $x^2$ @label <lbl> *bold* \\ `tick` _u_ [^1] [link](javascript:alert(3)) // comment = == \"quote\" 'apos'";
 
-#[tokio::test]
-async fn hostile_report_text_stays_text_in_every_format() {
-    let f = Fixture::staffed().await;
+async fn hostile_report_text_stays_text_in_every_format(backend: Backend) {
+    let f = Fixture::staffed(backend).await;
     let t = f
         .tasking(
             "CHN-2026-0102",
@@ -406,9 +401,8 @@ fn assert_no_active_content(page: &Html) {
     }
 }
 
-#[tokio::test]
-async fn the_html_form_is_one_self_contained_page_with_banners_and_contents() {
-    let f = Fixture::demo().await;
+async fn the_html_form_is_one_self_contained_page_with_banners_and_contents(backend: Backend) {
+    let f = Fixture::demo(backend).await;
     let doc = f
         .compile("hq.editor", &tr("CHN-2026-0001"), &transmitted())
         .await;
@@ -469,9 +463,8 @@ fn with_indicators(mut doc: Document) -> Document {
     doc
 }
 
-#[tokio::test]
-async fn indicator_tables_and_charts_are_rendered_by_every_emitter() {
-    let f = Fixture::demo().await;
+async fn indicator_tables_and_charts_are_rendered_by_every_emitter(backend: Backend) {
+    let f = Fixture::demo(backend).await;
     let doc = f
         .compile("hq.editor", &tr("CHN-2026-0001"), &transmitted())
         .await;
@@ -522,9 +515,10 @@ async fn explored(f: &Fixture, user: &str, code: &str, country: &str) -> StatsVi
     f.app.explore(&actor, &query).await.unwrap()
 }
 
-#[tokio::test]
-async fn the_template_indicators_are_the_explorers_rates_with_their_sources_as_first_endnotes() {
-    let f = Fixture::demo().await;
+async fn the_template_indicators_are_the_explorers_rates_with_their_sources_as_first_endnotes(
+    backend: Backend,
+) {
+    let f = Fixture::demo(backend).await;
     let doc = f
         .compile("hq.editor", &tr("CHN-2026-0001"), &transmitted())
         .await;
@@ -580,9 +574,8 @@ async fn the_template_indicators_are_the_explorers_rates_with_their_sources_as_f
     assert!(cable(&doc).contains("(U) INDICATOR Net migration per 1,000 residents (modelled):"));
 }
 
-#[tokio::test]
-async fn an_indicator_resting_on_a_small_count_is_suppressed_in_every_format() {
-    let f = Fixture::demo().await;
+async fn an_indicator_resting_on_a_small_count_is_suppressed_in_every_format(backend: Backend) {
+    let f = Fixture::demo(backend).await;
     // A new vintage: New Zealand's 2024 asylum applications revised to 4 (below 10).
     let csv = "country,series,period,value,unit,source_publisher,source_title\nNZL,asylum_applications_new_unhcr,2024,4,persons,Test office,Test revision\n";
     f.app
@@ -627,3 +620,17 @@ async fn an_indicator_resting_on_a_small_count_is_suppressed_in_every_format() {
             .any(|r| r.period == "2024" && r.value.is_none())
     );
 }
+
+chancery_testkit::on_every_backend!(
+    the_demo_tasking_compiles_to_stable_markdown_cable_and_json,
+    compiling_twice_gives_the_same_bytes_in_every_format,
+    a_reader_never_receives_a_paragraph_above_their_clearance_in_any_format,
+    a_release_edition_holds_only_releasable_paragraphs_and_no_markers,
+    endnotes_are_numbered_by_first_use_and_a_deleted_source_is_named,
+    without_accepted_reports_there_is_still_a_cover_and_the_completeness_table,
+    hostile_report_text_stays_text_in_every_format,
+    the_html_form_is_one_self_contained_page_with_banners_and_contents,
+    indicator_tables_and_charts_are_rendered_by_every_emitter,
+    the_template_indicators_are_the_explorers_rates_with_their_sources_as_first_endnotes,
+    an_indicator_resting_on_a_small_count_is_suppressed_in_every_format,
+);

@@ -5,7 +5,8 @@
 //! (about 2,000 words and 20 citations each), all through the real use cases.
 //!
 //! `synth render DB FORMAT OUT [--no-charts]`: compiles the tasking as HQ, adds 5 simple SVG
-//! charts per post to the indicators part (the statistics engine is not connected yet), and
+//! line charts per post (drawn by `chancery_stats::chart`, as the indicators part's are) to the
+//! indicators part (the synthetic tasking's template asks for no indicators), and
 //! writes FORMAT (`html`, `pdf` or `md`) to OUT.
 
 use std::error::Error;
@@ -21,6 +22,7 @@ use chancery_domain::ids::{CountryCode, PostCode, SectionKey, TaskingRef, Userna
 use chancery_domain::post::{Post, PostKind};
 use chancery_domain::user::{Actor, Role};
 use chancery_domain::workflow::Action;
+use chancery_stats::chart::{LineChart, Series};
 use chancery_store::{OpenMode, Store};
 
 type Res<T> = Result<T, Box<dyn Error>>;
@@ -239,15 +241,28 @@ async fn generate(db: &Path, posts: usize) -> Res<()> {
 }
 
 /// A small line chart with axes and labels.
+/// A line chart of three synthetic series over ten years, drawn by the same chart code as
+/// the statistics explorer and the compiler's indicators part.
 fn chart_svg(seed: usize) -> String {
     let mut rng = Lcg(seed as u64);
-    let points: Vec<String> = (0..10)
-        .map(|x| format!("{},{}", 40 + x * 36, 160 - rng.next() % 120))
+    let series = ["CAN", "FRA", "DEU"]
+        .iter()
+        .map(|name| Series {
+            name: (*name).to_string(),
+            points: (2015..2025)
+                .map(|year| (year.to_string(), (rng.next() % 4000) as f64 / 10.0))
+                .collect(),
+        })
         .collect();
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"200\" viewBox=\"0 0 400 200\"><rect width=\"400\" height=\"200\" fill=\"white\"/><line x1=\"40\" y1=\"170\" x2=\"380\" y2=\"170\" stroke=\"black\"/><line x1=\"40\" y1=\"20\" x2=\"40\" y2=\"170\" stroke=\"black\"/><polyline fill=\"none\" stroke=\"#1d3f73\" stroke-width=\"2\" points=\"{}\"/><text x=\"40\" y=\"190\" font-size=\"10\">2015</text><text x=\"350\" y=\"190\" font-size=\"10\">2024</text></svg>",
-        points.join(" ")
-    )
+    LineChart {
+        title: format!("Synthetic indicator {}", seed % 5 + 1),
+        x_label: "Period".into(),
+        y_label: "per 100,000 residents".into(),
+        series,
+        source: "Source: synthetic series (S1)".into(),
+        decimals: 1,
+    }
+    .to_svg()
 }
 
 async fn render(db: &Path, format: &str, out: &Path, charts: bool) -> Res<()> {

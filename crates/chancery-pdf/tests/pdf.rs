@@ -13,7 +13,7 @@ use std::process::Command;
 
 use chancery_compile::Options;
 use chancery_domain::report::ReportStatus;
-use common::{CONFIDENTIAL, Fixture, SECRET, mixed, tr};
+use common::{Backend, CONFIDENTIAL, Fixture, SECRET, mixed, tr};
 
 /// Where rendered files are kept for people to look at.
 fn out_dir() -> PathBuf {
@@ -66,9 +66,8 @@ fn transmitted() -> Options {
     }
 }
 
-#[tokio::test]
-async fn the_demo_pdf_has_the_banner_on_every_page_endnotes_and_a_rendered_page() {
-    let f = Fixture::demo().await;
+async fn the_demo_pdf_has_the_banner_on_every_page_endnotes_and_a_rendered_page(backend: Backend) {
+    let f = Fixture::demo(backend).await;
     let doc = f
         .compile("hq.editor", &tr("CHN-2026-0001"), &transmitted())
         .await;
@@ -117,9 +116,8 @@ async fn the_demo_pdf_has_the_banner_on_every_page_endnotes_and_a_rendered_page(
     assert!(std::fs::metadata(png.with_extension("png")).unwrap().len() > 10_000);
 }
 
-#[tokio::test]
-async fn a_low_clearance_reader_gets_withheld_markers_in_the_pdf_never_the_text() {
-    let f = Fixture::staffed().await;
+async fn a_low_clearance_reader_gets_withheld_markers_in_the_pdf_never_the_text(backend: Backend) {
+    let f = Fixture::staffed(backend).await;
     let (t, _) = mixed(&f).await;
     let doc = f.compile("reader", &t, &Options::default()).await;
     let pdf = chancery_pdf::pdf(&doc).unwrap();
@@ -142,9 +140,8 @@ async fn a_low_clearance_reader_gets_withheld_markers_in_the_pdf_never_the_text(
 /// Typst syntax and Markdown that must print literally.
 const HOSTILE: &str = "(U) #set page(fill: red) $x^2$ @label <lbl> \\ `tick` #import \"@preview/x:1.0.0\" // not a comment /* nor this */ = heading? ] [ ) } #{ panic() } <script>alert(1)</script>";
 
-#[tokio::test]
-async fn hostile_report_text_prints_literally_in_the_pdf() {
-    let f = Fixture::staffed().await;
+async fn hostile_report_text_prints_literally_in_the_pdf(backend: Backend) {
+    let f = Fixture::staffed(backend).await;
     let t = f.tasking("CHN-2026-0102", &[("summary", "Summary")]).await;
     f.report(
         &t,
@@ -175,3 +172,9 @@ async fn hostile_report_text_prints_literally_in_the_pdf() {
         assert!(all.contains("#set page(fill: red)"), "{all}");
     }
 }
+
+chancery_testkit::on_every_backend!(
+    the_demo_pdf_has_the_banner_on_every_page_endnotes_and_a_rendered_page,
+    a_low_clearance_reader_gets_withheld_markers_in_the_pdf_never_the_text,
+    hostile_report_text_prints_literally_in_the_pdf,
+);

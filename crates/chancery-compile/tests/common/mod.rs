@@ -1,5 +1,5 @@
 //! Fixtures for the compiler's tests (also used by chancery-pdf's): the real app on a temp-file
-//! SQLite database, built through the use cases (taskings imported and issued by HQ, reports
+//! SQLite database or a fresh PostgreSQL database (`Backend`), built through the use cases (taskings imported and issued by HQ, reports
 //! drafted, cleared, transmitted and accepted by the right people), never by hand-written SQL.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
@@ -15,6 +15,8 @@ use chancery_domain::report::ReportStatus;
 use chancery_domain::user::{Actor, Role};
 use chancery_domain::workflow::Action;
 use chancery_store::{OpenMode, Store};
+pub use chancery_testkit::Backend;
+use chancery_testkit::PgDatabase;
 use tempfile::TempDir;
 
 /// The shipped content folder.
@@ -30,30 +32,49 @@ pub fn tr(reference: &str) -> TaskingRef {
     TaskingRef::parse(reference).unwrap()
 }
 
-/// A migrated database in a temporary folder.
+/// Where a test database lives; dropping it removes the database.
+enum Place {
+    Sqlite { _dir: TempDir },
+    Postgres { _db: PgDatabase },
+}
+
+/// A migrated database on one backend.
 pub struct Fixture {
     pub app: App,
-    pub path: PathBuf,
-    _dir: TempDir,
+    /// The database URL (`sqlite:PATH` or `postgres://…`).
+    pub url: String,
+    // Declared last, so the database outlives the pool.
+    _place: Place,
 }
 
 impl Fixture {
-    async fn bare() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("chancery.db");
-        let store = Store::open_path(&path, OpenMode::Create).await.unwrap();
+    async fn bare(backend: Backend) -> Fixture {
+        let (url, place) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite:{}", dir.path().join("chancery.db").display());
+                (url, Place::Sqlite { _dir: dir })
+            }
+            Backend::Postgres => {
+                let db = PgDatabase::create("the compiler suite")
+                    .await
+                    .expect("the PostgreSQL leg runs only when the test server is configured");
+                (db.url().to_string(), Place::Postgres { _db: db })
+            }
+        };
+        let store = Store::open(&url, OpenMode::Create).await.unwrap();
         store.migrate().await.unwrap();
         Fixture {
             app: App::new(store),
-            path,
-            _dir: dir,
+            url,
+            _place: place,
         }
     }
 
     /// The demo database (`chancery demo`): OTTAWA transmitted, WELLINGTON in clearance, LONDON
     /// in draft.
-    pub async fn demo() -> Fixture {
-        let f = Fixture::bare().await;
+    pub async fn demo(backend: Backend) -> Fixture {
+        let f = Fixture::bare(backend).await;
         f.app.build_demo(&content_dir()).await.unwrap();
         f
     }
@@ -61,8 +82,8 @@ impl Fixture {
     /// Shipped content plus these accounts: `admin`, `hq.editor` (S), `reader` (SBU),
     /// `reader.u` (U), `ottawa.drafter` / `ottawa.approver` (S), `paris.drafter` /
     /// `paris.approver` (C).
-    pub async fn staffed() -> Fixture {
-        let f = Fixture::bare().await;
+    pub async fn staffed(backend: Backend) -> Fixture {
+        let f = Fixture::bare(backend).await;
         f.app.load_content(&content_dir()).await.unwrap();
         let admin = actor("admin", Role::Admin, "S", None);
         f.app.add_user(None, &admin, None).await.unwrap();
@@ -275,9 +296,7 @@ pub async fn mixed(f: &Fixture) -> (TaskingRef, [i64; 3]) {
 /// Deletes a source row behind the app's back, as an operator purging it would.
 pub async fn delete_source(f: &Fixture, id: i64) {
     use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", f.path.display()))
-        .await
-        .unwrap();
+    let mut conn = sqlx::AnyConnection::connect(&f.url).await.unwrap();
     sqlx::query("DELETE FROM sources WHERE id = $1")
         .bind(id)
         .execute(&mut conn)
