@@ -1,12 +1,21 @@
-//! Importing official statistics: parse (chancery-stats), then store as one vintage in one
-//! transaction (chancery-store). Idempotent: the same file again changes nothing.
+//! Importing official statistics: parse (chancery-stats) and store as one vintage in one
+//! transaction (chancery-store), streaming. Idempotent: the same file again changes nothing.
+//!
+//! A parser thread reads the file (hashing it as it goes) and hands batches of observations
+//! over a bounded channel to the writer, which inserts them while the next batch is parsed.
+//! Memory stays at a few batches whatever the file's size. The first parse or database error
+//! stops both sides and rolls the transaction back: nothing of the file is stored.
 
-use chancery_domain::audit::sha256_hex;
+use std::io::{Cursor, Read};
+
+use chancery_domain::audit::hex_encode;
 use chancery_domain::user::Role;
-use chancery_stats::{Format, ImportOptions, Observation};
-use chancery_store::{NewVintage, ObservationRow};
+use chancery_stats::{Format, ImportError, ImportOptions, Observation, Summary};
+use chancery_store::{IMPORT_BATCH, NewVintage, ObservationRow};
 use serde::Serialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
 
 use crate::{App, AppError, AppResult, By, audit};
 
@@ -66,13 +75,107 @@ fn row(o: &Observation) -> ObservationRow {
     }
 }
 
+/// Batches in flight between the parser thread and the writer.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// What the parser thread hands the writer, in this order: the format, batches, the end.
+enum Parsed {
+    Format(Format),
+    Batch(Vec<ObservationRow>),
+    Done { summary: Summary, sha256: String },
+}
+
+/// Hashes what is read through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The parser thread: detects the format, streams batches, then reads whatever is left of
+/// the input so the hash covers the whole file. Stops when the writer hangs up.
+fn parse(
+    input: impl Read,
+    format: Format,
+    options: &ImportOptions,
+    out: &mpsc::Sender<Result<Parsed, ImportError>>,
+) -> Result<(), ImportError> {
+    let mut input = Hashing {
+        inner: input,
+        hasher: Sha256::new(),
+    };
+    let mut prefix = Vec::with_capacity(8192);
+    (&mut input).take(8192).read_to_end(&mut prefix)?;
+    let format = match format {
+        Format::Auto => chancery_stats::detect(&prefix)?,
+        f => f,
+    };
+    if out.blocking_send(Ok(Parsed::Format(format))).is_err() {
+        return Ok(());
+    }
+    let mut observations =
+        chancery_stats::open(Cursor::new(prefix).chain(&mut input), format, options)?;
+    let mut batch = Vec::with_capacity(IMPORT_BATCH);
+    for obs in &mut observations {
+        batch.push(row(&obs?));
+        if batch.len() == IMPORT_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(IMPORT_BATCH));
+            if out.blocking_send(Ok(Parsed::Batch(full))).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    let summary = observations.summary().clone();
+    drop(observations);
+    std::io::copy(&mut input, &mut std::io::sink())?;
+    if !batch.is_empty() && out.blocking_send(Ok(Parsed::Batch(batch))).is_err() {
+        return Ok(());
+    }
+    let sha256 = hex_encode(&input.hasher.finalize());
+    let _ = out.blocking_send(Ok(Parsed::Done { summary, sha256 }));
+    Ok(())
+}
+
 impl App {
-    /// Imports a statistics file. All or nothing; the same file twice changes nothing.
+    /// Imports a statistics file held in memory. All or nothing; the same file twice changes
+    /// nothing. See [`App::import_statistics_from`].
     pub async fn import_statistics(
         &self,
         by: By<'_>,
         file: &str,
         bytes: &[u8],
+        format: Format,
+        options: &ImportOptions,
+        dry_run: bool,
+    ) -> AppResult<StatsImportReport> {
+        self.import_statistics_from(
+            by,
+            file,
+            Cursor::new(bytes.to_vec()),
+            format,
+            options,
+            dry_run,
+        )
+        .await
+    }
+
+    /// Imports a statistics file read from `input`, streaming: parsed on a thread of its
+    /// own, stored batch by batch in one transaction that records the vintage first. All or
+    /// nothing (a bad row anywhere, even the last, leaves the database as it was); the same
+    /// file twice changes nothing (the second import reports every observation unchanged
+    /// and records no vintage); a revised value is stored under a new vintage.
+    pub async fn import_statistics_from(
+        &self,
+        by: By<'_>,
+        file: &str,
+        input: impl Read + Send + 'static,
         format: Format,
         options: &ImportOptions,
         dry_run: bool,
@@ -85,42 +188,71 @@ impl App {
                 a.username
             )));
         }
-        let format = match format {
-            Format::Auto => chancery_stats::detect(bytes)
-                .map_err(|e| AppError::invalid(format!("{file}: {e}")))?,
-            f => f,
+        let invalid = |e: ImportError| AppError::invalid(format!("{file}: {e}"));
+        let (tx, mut rx) = mpsc::channel(BATCHES_IN_FLIGHT);
+        let options = options.clone();
+        let parser = tokio::task::spawn_blocking(move || {
+            if let Err(e) = parse(input, format, &options, &tx) {
+                let _ = tx.blocking_send(Err(e));
+            }
+        });
+        let stopped = || {
+            AppError::invalid(format!(
+                "{file}: the importer stopped before the end of the file"
+            ))
         };
-        let parsed = chancery_stats::import(bytes, format, options)
-            .map_err(|e| AppError::invalid(format!("{file}: {e}")))?;
-        let rows: Vec<ObservationRow> = parsed.observations.iter().map(row).collect();
-        let sha256 = sha256_hex(bytes);
-        let summary = &parsed.summary;
-        let vintage = NewVintage {
+        let format = match rx.recv().await {
+            Some(Ok(Parsed::Format(f))) => f,
+            Some(Err(e)) => return Err(invalid(e)),
+            _ => return Err(stopped()),
+        };
+        let mut vintage = NewVintage {
             file_name: file.to_string(),
-            file_sha256: sha256.clone(),
+            // Completed when the whole file has been read.
+            file_sha256: String::new(),
             format: format.name().to_string(),
             imported_by: match by {
                 By::User(a) => a.username.to_string(),
                 By::System => "system".into(),
             },
-            rows_read: i64::try_from(summary.rows).unwrap_or(i64::MAX),
-            skipped: i64::try_from(summary.skipped_total()).unwrap_or(i64::MAX),
+            rows_read: 0,
+            skipped: 0,
         };
+        let mut import = self.store.begin_import(&vintage, dry_run).await?;
+        let summary = loop {
+            let failed = match rx.recv().await {
+                Some(Ok(Parsed::Batch(rows))) => match import.add(&rows).await {
+                    Ok(()) => continue,
+                    Err(e) => AppError::from(e),
+                },
+                Some(Ok(Parsed::Done { summary, sha256 })) => {
+                    vintage.file_sha256 = sha256;
+                    break summary;
+                }
+                Some(Err(e)) => invalid(e),
+                Some(Ok(Parsed::Format(_))) | None => stopped(),
+            };
+            // Hanging up stops the parser; the rollback undoes every batch and the vintage.
+            drop(rx);
+            import.abort().await;
+            let _ = parser.await;
+            return Err(failed);
+        };
+        let _ = parser.await;
+        vintage.rows_read = i64::try_from(summary.rows).unwrap_or(i64::MAX);
+        vintage.skipped = i64::try_from(summary.skipped_total()).unwrap_or(i64::MAX);
         let record = audit(
             by,
             "statistics.import",
             "vintage",
             "",
-            json!({"file": file, "sha256": sha256, "format": format.name()}),
+            json!({"file": file, "sha256": vintage.file_sha256, "format": format.name()}),
         );
-        let stored = self
-            .store
-            .import_observations(&vintage, &rows, dry_run, &record)
-            .await?;
+        let stored = import.finish(&vintage, &record).await?;
         Ok(StatsImportReport {
             file: file.to_string(),
             format: format.name().to_string(),
-            sha256,
+            sha256: vintage.file_sha256,
             rows_read: summary.rows,
             observations: summary.observations,
             imported: stored.imported,

@@ -1112,24 +1112,22 @@ async fn import_statistics(
     let size = std::fs::metadata(&args.file)
         .with_context(|| format!("while reading {}", args.file.display()))?
         .len();
-    // A progress bar (bytes read) on a terminal; nothing when stderr is redirected.
+    // A progress bar (bytes read) on a terminal; nothing when stderr is redirected. The file
+    // is streamed: the bar advances as the importer's parser reads it.
     let bar = indicatif::ProgressBar::new(size).with_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}) {wide_bar}",
+            "{spinner} importing {bytes}/{total_bytes} ({bytes_per_sec}) {wide_bar}",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("while opening {}", args.file.display()))?;
-    std::io::Read::read_to_end(&mut bar.wrap_read(file), &mut bytes)
-        .with_context(|| format!("while reading {}", args.file.display()))?;
-    bar.set_message("storing");
+    let input = bar.wrap_read(file);
     let report = app
-        .import_statistics(
+        .import_statistics_from(
             By::User(actor),
             &args.file.display().to_string(),
-            &bytes,
+            input,
             format,
             &options,
             args.dry_run,

@@ -33,7 +33,8 @@ pub use reports::{
     VersionRow, VersionSummary,
 };
 pub use stats::{
-    CatalogueRow, CurrentObservation, NewVintage, ObservationRow, StoredImport, VintageRow,
+    CatalogueRow, CurrentObservation, IMPORT_BATCH, NewVintage, ObservationImport, ObservationRow,
+    StoredImport, VintageRow,
 };
 pub use taskings::{TaskingImport, TaskingRow};
 pub use web::ApiTokenRow;

@@ -6,7 +6,7 @@ use chancery_domain::audit::AuditRecord;
 use sqlx::Row;
 
 use crate::audit::append;
-use crate::db::Store;
+use crate::db::{Store, Tx};
 use crate::error::StoreError;
 
 /// One observation to store, already validated and normalised by the importer.
@@ -90,12 +90,77 @@ pub struct VintageRow {
 type Key = (String, String, String);
 type Current = (Option<f64>, Option<String>, Option<String>);
 
-/// Rows per INSERT statement: 15 parameters each, 15,000 per statement, below both engines'
-/// limits (SQLite 32,766 host parameters, PostgreSQL 65,535).
-const BATCH: usize = 1000;
+/// Parameters per observation row in an INSERT.
+const PARAMS: usize = 15;
+
+/// Rows per INSERT statement: 2,000 rows of 15 parameters is 30,000, below both engines'
+/// limits (SQLite 32,766 host parameters, PostgreSQL 65,535). Every full batch uses the same
+/// SQL text, so each connection prepares it once and reuses it from its statement cache.
+pub const IMPORT_BATCH: usize = 2000;
 
 const COLUMNS: &str = "country, series, period, vintage_id, value, unit, status, provisional, estimate, \
                        break_in_series, source_publisher, source_title, source_url, note, line";
+
+/// `INSERT INTO observations (…) VALUES ($1, …, $15), ($16, …)` for `rows` rows.
+///
+/// The one exception to `$n` placeholders: on SQLite this statement uses anonymous `?`
+/// (same positions, same binds). sqlx binds SQLite parameters by asking SQLite each
+/// parameter's name, a linear search over the statement's named parameters, which makes a
+/// 30,000-parameter statement quadratic (about 0.2 ms per row, most of an import's time);
+/// anonymous parameters have no names to search.
+fn insert_sql(rows: usize, sqlite: bool) -> String {
+    let mut sql = format!("INSERT INTO observations ({COLUMNS}) VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for k in 1..=PARAMS {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            if sqlite {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&(i * PARAMS + k).to_string());
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// SQLite page cache for the import connection while it imports, in KiB (negative: KiB, as
+/// `PRAGMA cache_size` counts). An import inserts every observation into the primary-key
+/// B-tree in file order, not key order; with SQLite's default 2 MiB cache most of those
+/// inserts evict a dirty page that has to be spilled and read back. 256 MiB keeps the tree of
+/// a few million observations in memory. Only memory use changes: durability and atomicity
+/// (the one transaction, the WAL) are the same, and the default is restored afterwards.
+const IMPORT_CACHE_KIB: i64 = 256 * 1024;
+const DEFAULT_CACHE_KIB: i64 = 2000;
+
+/// An import in progress: one write transaction in which the vintage was recorded first and
+/// observations are inserted batch by batch as the caller parses them ([`Self::add`]).
+/// [`Self::finish`] completes the vintage and commits; an error at any point (parse or
+/// database), [`Self::abort`] or dropping it rolls everything back, vintage included, so a
+/// file is stored whole or not at all.
+///
+/// Idempotence: the first time a series appears, its current stored values (if any) are read
+/// once; observations equal to their current value are counted unchanged and not written. A
+/// series never stored before skips the comparison. Memory is bounded by one batch plus the
+/// stored values of the series the file revises, never by the file.
+#[derive(Debug)]
+pub struct ObservationImport {
+    tx: Tx,
+    sqlite: bool,
+    vintage: Option<i64>,
+    current: HashMap<Key, Current>,
+    seen: HashSet<String>,
+    imported: u64,
+    unchanged: u64,
+    full_sql: String,
+}
 
 impl Store {
     /// The vintage that imported a file with this SHA-256, if any.
@@ -119,6 +184,51 @@ impl Store {
         .transpose()
     }
 
+    /// Starts an import: takes the write lock and records the vintage (its hash and counts
+    /// are completed by [`ObservationImport::finish`]). With `dry_run` nothing is written;
+    /// the import only counts.
+    pub async fn begin_import(
+        &self,
+        vintage: &NewVintage,
+        dry_run: bool,
+    ) -> Result<ObservationImport, StoreError> {
+        let mut tx = self.write().await?;
+        let sqlite = self.backend() == crate::Backend::Sqlite;
+        if sqlite {
+            set_cache(&mut tx, IMPORT_CACHE_KIB).await?;
+        }
+        let id = if dry_run {
+            None
+        } else {
+            Some(
+                sqlx::query_scalar(
+                    "INSERT INTO vintages (file_name, file_sha256, format, imported_at, imported_by, rows_read,
+                         observations, imported, unchanged, skipped)
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, $7) RETURNING id",
+                )
+                .bind(&vintage.file_name)
+                .bind(&vintage.file_sha256)
+                .bind(&vintage.format)
+                .bind(crate::now())
+                .bind(&vintage.imported_by)
+                .bind(vintage.rows_read)
+                .bind(vintage.skipped)
+                .fetch_one(&mut *tx)
+                .await?,
+            )
+        };
+        Ok(ObservationImport {
+            tx,
+            sqlite,
+            vintage: id,
+            current: HashMap::new(),
+            seen: HashSet::new(),
+            imported: 0,
+            unchanged: 0,
+            full_sql: insert_sql(IMPORT_BATCH, sqlite),
+        })
+    }
+
     /// Stores an import in one transaction: observations whose current value differs (or
     /// that are new) are written under a new vintage; identical ones are counted unchanged.
     /// Nothing is written when nothing changed. With `dry_run`, counts only.
@@ -129,113 +239,15 @@ impl Store {
         dry_run: bool,
         audit: &AuditRecord,
     ) -> Result<StoredImport, StoreError> {
-        let mut tx = self.write().await?;
-        let series: HashSet<&str> = rows.iter().map(|r| r.series.as_str()).collect();
-        let mut current: HashMap<Key, Current> = HashMap::new();
-        for s in series {
-            let found = sqlx::query(
-                "SELECT o.country, o.period, o.value, o.unit, o.status FROM observations o
-                 WHERE o.series = $1 AND o.vintage_id = (
-                     SELECT MAX(p.vintage_id) FROM observations p
-                     WHERE p.country = o.country AND p.series = o.series AND p.period = o.period)",
-            )
-            .bind(s)
-            .fetch_all(&mut *tx)
-            .await?;
-            for r in found {
-                current.insert(
-                    (r.try_get("country")?, s.to_string(), r.try_get("period")?),
-                    (
-                        r.try_get("value")?,
-                        r.try_get("unit")?,
-                        r.try_get("status")?,
-                    ),
-                );
+        let mut import = self.begin_import(vintage, dry_run).await?;
+        for chunk in rows.chunks(IMPORT_BATCH) {
+            if let Err(e) = import.add(chunk).await {
+                import.abort().await;
+                return Err(e);
             }
         }
-        // A first import of these series (nothing stored yet) skips the per-row lookup.
-        let changed: Vec<&ObservationRow> = if current.is_empty() {
-            rows.iter().collect()
-        } else {
-            rows.iter()
-                .filter(|r| {
-                    let key = (r.country.clone(), r.series.clone(), r.period.clone());
-                    current.get(&key) != Some(&(r.value, r.unit.clone(), r.status.clone()))
-                })
-                .collect()
-        };
-        let unchanged = (rows.len() - changed.len()) as u64;
-        if dry_run || changed.is_empty() {
-            return Ok(StoredImport {
-                vintage: None,
-                imported: changed.len() as u64,
-                unchanged,
-            });
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO vintages (file_name, file_sha256, format, imported_at, imported_by, rows_read, observations,
-                 imported, unchanged, skipped)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(&vintage.file_name)
-        .bind(&vintage.file_sha256)
-        .bind(&vintage.format)
-        .bind(crate::now())
-        .bind(&vintage.imported_by)
-        .bind(vintage.rows_read)
-        .bind(rows.len() as i64)
-        .bind(changed.len() as i64)
-        .bind(unchanged as i64)
-        .bind(vintage.skipped)
-        .fetch_one(&mut *tx)
-        .await?;
-        for chunk in changed.chunks(BATCH) {
-            let mut sql = format!("INSERT INTO observations ({COLUMNS}) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                let b = i * 15;
-                let params: Vec<String> = (1..=15).map(|k| format!("${}", b + k)).collect();
-                sql.push('(');
-                sql.push_str(&params.join(", "));
-                sql.push(')');
-            }
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in chunk {
-                q = q
-                    .bind(r.country.clone())
-                    .bind(r.series.clone())
-                    .bind(r.period.clone())
-                    .bind(id)
-                    .bind(r.value)
-                    .bind(r.unit.clone())
-                    .bind(r.status.clone())
-                    .bind(i64::from(r.provisional))
-                    .bind(i64::from(r.estimate))
-                    .bind(i64::from(r.break_in_series))
-                    .bind(r.source_publisher.clone())
-                    .bind(r.source_title.clone())
-                    .bind(r.source_url.clone())
-                    .bind(r.note.clone())
-                    .bind(r.line);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        let mut audit = audit.for_object(format!("vintage {id}"));
-        if let serde_json::Value::Object(m) = &mut audit.payload {
-            m.insert("imported".into(), (changed.len() as u64).into());
-            m.insert("unchanged".into(), unchanged.into());
-        }
-        append(&mut tx, &audit).await?;
-        tx.commit().await?;
-        Ok(StoredImport {
-            vintage: Some(id),
-            imported: changed.len() as u64,
-            unchanged,
-        })
+        import.finish(vintage, audit).await
     }
-
     /// The current value of every period of `series` for `country`, oldest period first.
     pub async fn series_values(
         &self,
@@ -263,6 +275,168 @@ impl Store {
                 ))
             })
             .collect()
+    }
+}
+
+async fn set_cache(tx: &mut Tx, kib: i64) -> Result<(), StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl ObservationImport {
+    /// Reads the current stored values of the series in `rows` not seen before in this import.
+    async fn load_current(&mut self, rows: &[ObservationRow]) -> Result<(), StoreError> {
+        for r in rows {
+            if self.seen.contains(r.series.as_str()) {
+                continue;
+            }
+            self.seen.insert(r.series.clone());
+            let found = sqlx::query(
+                "SELECT o.country, o.period, o.value, o.unit, o.status FROM observations o
+                 WHERE o.series = $1 AND o.vintage_id = (
+                     SELECT MAX(p.vintage_id) FROM observations p
+                     WHERE p.series = o.series AND p.country = o.country AND p.period = o.period)",
+            )
+            .bind(&r.series)
+            .fetch_all(&mut *self.tx)
+            .await?;
+            for f in found {
+                self.current.insert(
+                    (
+                        f.try_get("country")?,
+                        r.series.clone(),
+                        f.try_get("period")?,
+                    ),
+                    (
+                        f.try_get("value")?,
+                        f.try_get("unit")?,
+                        f.try_get("status")?,
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a batch of observations (any number; [`IMPORT_BATCH`] is the natural size):
+    /// the changed or new ones are inserted under the vintage, the others counted unchanged.
+    pub async fn add(&mut self, rows: &[ObservationRow]) -> Result<(), StoreError> {
+        self.load_current(rows).await?;
+        let changed: Vec<&ObservationRow> = if self.current.is_empty() {
+            rows.iter().collect()
+        } else {
+            rows.iter()
+                .filter(|r| {
+                    let key = (r.country.clone(), r.series.clone(), r.period.clone());
+                    self.current.get(&key) != Some(&(r.value, r.unit.clone(), r.status.clone()))
+                })
+                .collect()
+        };
+        self.unchanged += (rows.len() - changed.len()) as u64;
+        self.imported += changed.len() as u64;
+        let Some(id) = self.vintage else {
+            return Ok(());
+        };
+        for chunk in changed.chunks(IMPORT_BATCH) {
+            let partial;
+            let sql = if chunk.len() == IMPORT_BATCH {
+                self.full_sql.as_str()
+            } else {
+                partial = insert_sql(chunk.len(), self.sqlite);
+                partial.as_str()
+            };
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.country.as_str())
+                    .bind(r.series.as_str())
+                    .bind(r.period.as_str())
+                    .bind(id)
+                    .bind(r.value)
+                    .bind(r.unit.as_deref())
+                    .bind(r.status.as_deref())
+                    .bind(i64::from(r.provisional))
+                    .bind(i64::from(r.estimate))
+                    .bind(i64::from(r.break_in_series))
+                    .bind(r.source_publisher.as_deref())
+                    .bind(r.source_title.as_deref())
+                    .bind(r.source_url.as_deref())
+                    .bind(r.note.as_deref())
+                    .bind(r.line);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Observations stored (or, on a dry run, that would be) and unchanged so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.imported, self.unchanged)
+    }
+
+    /// Completes the vintage with the file's hash and counts, appends the audit event and
+    /// commits. When nothing changed (or on a dry run) it rolls back instead: nothing is
+    /// written, not even the vintage.
+    pub async fn finish(
+        mut self,
+        vintage: &NewVintage,
+        audit: &AuditRecord,
+    ) -> Result<StoredImport, StoreError> {
+        let (imported, unchanged) = (self.imported, self.unchanged);
+        let id = match self.vintage {
+            Some(id) if imported > 0 => id,
+            _ => {
+                self.abort().await;
+                return Ok(StoredImport {
+                    vintage: None,
+                    imported,
+                    unchanged,
+                });
+            }
+        };
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        sqlx::query(
+            "UPDATE vintages SET file_sha256 = $1, format = $2, rows_read = $3, observations = $4,
+                 imported = $5, unchanged = $6, skipped = $7
+             WHERE id = $8",
+        )
+        .bind(&vintage.file_sha256)
+        .bind(&vintage.format)
+        .bind(vintage.rows_read)
+        .bind(as_i64(imported + unchanged))
+        .bind(as_i64(imported))
+        .bind(as_i64(unchanged))
+        .bind(vintage.skipped)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        let mut audit = audit.for_object(format!("vintage {id}"));
+        if let serde_json::Value::Object(m) = &mut audit.payload {
+            m.insert("imported".into(), imported.into());
+            m.insert("unchanged".into(), unchanged.into());
+        }
+        append(&mut self.tx, &audit).await?;
+        if self.sqlite {
+            set_cache(&mut self.tx, DEFAULT_CACHE_KIB).await?;
+        }
+        self.tx.commit().await?;
+        Ok(StoredImport {
+            vintage: Some(id),
+            imported,
+            unchanged,
+        })
+    }
+
+    /// Rolls back everything this import wrote, vintage included. Errors are ignored: a
+    /// rollback that fails leaves the transaction to be rolled back when the connection is
+    /// dropped, with the same effect.
+    pub async fn abort(mut self) {
+        if self.sqlite {
+            let _ = set_cache(&mut self.tx, DEFAULT_CACHE_KIB).await;
+        }
+        let _ = self.tx.rollback().await;
     }
 }
 

@@ -607,9 +607,176 @@ fn figure_extraction_skips_dates_and_codes() {
     assert!(matches(&f, 421.26) && !matches(&f, 421.6));
 }
 
+/// A seeded SDMX-CSV 2.0 file of `rows` observations (several import batches), one series
+/// per indicator and sex; `edit` may rewrite a data line (1-based file line) before it is
+/// written.
+fn sdmx_file(rows: usize, edit: impl Fn(usize, String) -> String) -> Vec<u8> {
+    let countries = ["CAN", "DEU", "FRA", "ITA", "ESP"];
+    let mut out = String::from(
+        "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,SEX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n",
+    );
+    for i in 0..rows {
+        let year = 1990 + i % 30;
+        let country = countries[(i / 30) % countries.len()];
+        let indicator = i / (30 * countries.len());
+        let line = format!(
+            "dataflow,TEST:FLOW(1.0),I,{country},IND{indicator:03},T,{year},{}.5,A\n",
+            i * 7
+        );
+        out.push_str(&edit(i + 2, line));
+    }
+    out.into_bytes()
+}
+
+const ROWS: usize = 5_000;
+
+async fn import(
+    b: &Bare,
+    bytes: Vec<u8>,
+    options: &chancery_stats::ImportOptions,
+) -> Result<chancery_app::StatsImportReport, AppError> {
+    b.app
+        .import_statistics_from(
+            By::System,
+            "synthetic.csv",
+            std::io::Cursor::new(bytes),
+            chancery_stats::Format::Auto,
+            options,
+            false,
+        )
+        .await
+}
+
+async fn nothing_stored(b: &Bare, audit_events: usize) {
+    assert_eq!(
+        b.rows("observations").await,
+        0,
+        "no observation may be left"
+    );
+    assert_eq!(b.rows("vintages").await, 0, "not even the vintage");
+    assert_eq!(b.audit_count().await, audit_events);
+}
+
+async fn a_file_bad_at_a_late_row_stores_nothing(backend: Backend) {
+    let b = Bare::new(backend).await;
+    let events = b.audit_count().await;
+    let defaults = chancery_stats::ImportOptions::default();
+    // A parse error two batches in: a non-numeric value on line 4,600.
+    let bad = sdmx_file(ROWS, |n, line| {
+        if n == 4_600 {
+            line.replace(".5,A", ".5x,A")
+        } else {
+            line
+        }
+    });
+    let err = import(&b, bad, &defaults).await.unwrap_err();
+    assert!(matches!(err, AppError::Invalid(_)), "{err:?}");
+    let message = err.to_string();
+    assert!(message.starts_with("synthetic.csv: line 4600"), "{message}");
+    assert!(message.contains("OBS_VALUE"), "{message}");
+    nothing_stored(&b, events).await;
+
+    // A truncated file: cut inside the last record's quoted field.
+    let mut cut = sdmx_file(ROWS, |_, line| line);
+    cut.extend_from_slice(b"dataflow,\"TEST:FLOW(1.0");
+    let err = import(&b, cut, &defaults).await.unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+    nothing_stored(&b, events).await;
+
+    // A database error late in the file: with the importer's duplicate check off, a repeated
+    // key on the last line reaches the primary key of the vintage's observations.
+    let mut repeated = sdmx_file(ROWS, |_, line| line);
+    let first_data_line = sdmx_file(1, |_, line| line)
+        .split(|&c| c == b'\n')
+        .nth(1)
+        .unwrap()
+        .to_vec();
+    repeated.extend_from_slice(&first_data_line);
+    repeated.push(b'\n');
+    let ignore = chancery_stats::ImportOptions {
+        duplicates: chancery_stats::Duplicates::Ignore,
+        ..chancery_stats::ImportOptions::default()
+    };
+    let err = import(&b, repeated, &ignore).await.unwrap_err();
+    assert!(matches!(err, AppError::Store(_)), "{err:?}");
+    nothing_stored(&b, events).await;
+
+    // Control: the same file without the defect imports whole, as one vintage.
+    let good = import(&b, sdmx_file(ROWS, |_, line| line), &defaults)
+        .await
+        .unwrap();
+    assert_eq!((good.imported, good.unchanged), (ROWS as u64, 0));
+    assert_eq!(b.rows("observations").await, ROWS as i64);
+    assert_eq!(b.rows("vintages").await, 1);
+    b.assert_chain_verifies().await;
+}
+
+async fn a_reimport_changes_nothing_and_a_revision_is_a_new_vintage(backend: Backend) {
+    let b = Bare::new(backend).await;
+    let defaults = chancery_stats::ImportOptions::default();
+    let bytes = sdmx_file(ROWS, |_, line| line);
+    let first = import(&b, bytes.clone(), &defaults).await.unwrap();
+    assert_eq!((first.imported, first.unchanged), (ROWS as u64, 0));
+    assert_eq!(first.sha256, chancery_domain::audit::sha256_hex(&bytes));
+    let v1 = first.vintage.unwrap();
+    let stored = b
+        .app
+        .store
+        .vintage_by_sha(&first.sha256)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((stored.id, stored.format.as_str()), (v1, "sdmx-csv"));
+    let events = b.audit_count().await;
+
+    let again = import(&b, bytes, &defaults).await.unwrap();
+    assert_eq!(
+        (again.imported, again.unchanged, again.vintage),
+        (0, ROWS as u64, None),
+        "the same file twice changes nothing"
+    );
+    assert_eq!(b.rows("vintages").await, 1);
+    assert_eq!(b.rows("observations").await, ROWS as i64);
+    assert_eq!(b.audit_count().await, events);
+
+    // One value revised late in the file (line 4,900: IND032, DEU, 1990+4898%30): stored
+    // under a new vintage that becomes current for that key only.
+    let revised = sdmx_file(ROWS, |n, line| {
+        if n == 4_900 {
+            line.replace(".5,A", ".25,A")
+        } else {
+            line
+        }
+    });
+    let second = import(&b, revised, &defaults).await.unwrap();
+    assert_eq!((second.imported, second.unchanged), (1, ROWS as u64 - 1));
+    let v2 = second.vintage.unwrap();
+    assert!(v2 > v1);
+    assert_eq!(b.rows("vintages").await, 2);
+    assert_eq!(b.rows("observations").await, ROWS as i64 + 1);
+    let i = 4_900 - 2;
+    let (series, country, year) = (
+        format!("IND{:03}.T", i / 150),
+        ["CAN", "DEU", "FRA", "ITA", "ESP"][(i / 30) % 5],
+        (1990 + i % 30).to_string(),
+    );
+    let values = b.app.store.series_values(&series, country).await.unwrap();
+    assert_eq!(values.len(), 30);
+    for (period, value, _, vintage) in values {
+        if period == year {
+            assert_eq!((value, vintage), (Some(i as f64 * 7.0 + 0.25), v2));
+        } else {
+            assert_eq!(vintage, v1, "{period}");
+        }
+    }
+    b.assert_chain_verifies().await;
+}
+
 chancery_testkit::on_every_backend!(
     the_catalogue_loads_once_and_bad_files_name_line_and_field,
     every_data_pack_publication_is_a_graded_source_linked_to_its_observations,
     the_explorer_shows_rates_with_sources_caveats_and_gaps,
     small_counts_and_rates_from_them_are_suppressed_at_the_configured_threshold,
+    a_file_bad_at_a_late_row_stores_nothing,
+    a_reimport_changes_nothing_and_a_revision_is_a_new_vintage,
 );
