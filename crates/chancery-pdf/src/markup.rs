@@ -176,15 +176,12 @@ fn start(tag: Tag<'_>, out: &mut String, stack: &mut Vec<Open>, charts: &BTreeSe
             let chart = charts
                 .contains(dest_url.as_ref())
                 .then(|| dest_url.to_string());
-            match &chart {
-                Some(file) => {
-                    let _ = write!(
-                        out,
-                        "\n#figure(image({}, width: 100%), caption: [",
-                        string(&format!("/{file}"))
-                    );
-                }
-                None => {}
+            if let Some(file) = &chart {
+                let _ = write!(
+                    out,
+                    "\n#figure(image({}, width: 100%), caption: [",
+                    string(&format!("/{file}"))
+                );
             }
             Open::Image { chart }
         }
