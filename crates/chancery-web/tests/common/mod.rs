@@ -498,7 +498,8 @@ impl Client {
         Resp {
             status,
             headers,
-            body: String::from_utf8(bytes.to_vec()).unwrap(),
+            body: String::from_utf8(bytes.to_vec()).unwrap_or_default(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -557,8 +558,10 @@ pub struct Resp {
     pub status: StatusCode,
     /// Headers.
     pub headers: HeaderMap,
-    /// Body (UTF-8).
+    /// Body as text (empty when it is not UTF-8, such as a PDF: see `bytes`).
     pub body: String,
+    /// Body as received.
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {

@@ -8,6 +8,7 @@ mod common;
 
 mod bad_input;
 mod caches;
+mod compiled;
 mod concurrency;
 mod csrf;
 mod flow;

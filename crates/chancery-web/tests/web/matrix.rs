@@ -317,6 +317,8 @@ impl Route {
         matches!(
             self,
             Route::Tasking
+                | Route::Compiled
+                | Route::ApiCompiled
                 | Route::Report(..)
                 | Route::History(..)
                 | Route::Start
