@@ -118,7 +118,11 @@ fn actor(name: &str, role: Role, post: Option<PostCode>) -> Res<Actor> {
 fn section_text(rng: &mut Lcg, cites: &mut usize) -> String {
     let mut out = String::new();
     for p in 0..3 {
-        let marking = if rng.next().is_multiple_of(4) { "(SBU)" } else { "(U)" };
+        let marking = if rng.next().is_multiple_of(4) {
+            "(SBU)"
+        } else {
+            "(U)"
+        };
         let mut para = format!("{marking} ");
         for w in 0..80 {
             para.push_str(WORDS[rng.next() % WORDS.len()]);
