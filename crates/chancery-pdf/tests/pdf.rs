@@ -80,7 +80,9 @@ async fn the_demo_pdf_has_the_banner_on_every_page_endnotes_and_a_rendered_page(
     if !poppler() {
         return;
     }
-    let pages = pages("demo.pdf", &pdf);
+    // One file per backend: the two legs run at the same time.
+    let name = format!("demo-{}", backend.name());
+    let pages = pages(&format!("{name}.pdf"), &pdf);
     assert!(pages.len() >= 5, "{} pages", pages.len());
     let total = pages.len();
     for (i, page) in pages.iter().enumerate() {
@@ -105,10 +107,10 @@ async fn the_demo_pdf_has_the_banner_on_every_page_endnotes_and_a_rendered_page(
     assert!(all.contains("Appendix: manifest"));
 
     // One page as an image, to look at.
-    let png = out_dir().join("demo-page");
+    let png = out_dir().join(format!("{name}-page"));
     let status = Command::new("pdftoppm")
         .args(["-f", "4", "-l", "4", "-r", "70", "-png", "-singlefile"])
-        .arg(out_dir().join("demo.pdf"))
+        .arg(out_dir().join(format!("{name}.pdf")))
         .arg(&png)
         .status()
         .unwrap();
@@ -126,7 +128,7 @@ async fn a_low_clearance_reader_gets_withheld_markers_in_the_pdf_never_the_text(
     if !poppler() {
         return;
     }
-    let all = pages("withheld.pdf", &pdf).join("\n");
+    let all = pages(&format!("withheld-{}.pdf", backend.name()), &pdf).join("\n");
     assert!(all.contains("[paragraph withheld: C]"), "{all}");
     assert!(all.contains("[paragraph withheld: S]"));
     assert!(!all.contains(SECRET) && !all.contains(CONFIDENTIAL));
@@ -168,7 +170,7 @@ async fn hostile_report_text_prints_literally_in_the_pdf(backend: Backend) {
         );
     }
     if poppler() {
-        let all = pages("hostile.pdf", &pdf).join("\n");
+        let all = pages(&format!("hostile-{}.pdf", backend.name()), &pdf).join("\n");
         assert!(all.contains("#set page(fill: red)"), "{all}");
     }
 }
