@@ -130,28 +130,10 @@ pub fn markdown_with(doc: &Document, style: MarkdownStyle) -> String {
     if style.cover {
         let _ = writeln!(out, "# Consolidated report: {}\n", md_escape(&c.subject));
         header(&mut out, &["", ""]);
-        for (k, v) in [
-            ("Reference", c.reference.clone()),
-            ("Date", c.date.clone()),
-            ("Classification", c.banner_text.clone()),
-            ("Issued by", c.issuing_office.clone()),
-            ("Reports due", c.due.clone()),
-            (
-                "Reports compiled",
-                format!(
-                    "{} of {} addressee posts{}",
-                    c.reports_included,
-                    c.addressees,
-                    if c.includes_transmitted {
-                        " (transmitted versions admitted)"
-                    } else {
-                        " (accepted versions only)"
-                    }
-                ),
-            ),
-            ("Edition", edition_line(&c.edition)),
-            ("Tags", c.tags.join(", ")),
-        ] {
+        let mut facts = c.facts();
+        // The edition goes before the tags.
+        facts.insert(facts.len() - 1, ("Edition", edition_line(&c.edition)));
+        for (k, v) in facts {
             row(&mut out, &[format!("**{k}**"), md_escape(&v)]);
         }
         out.push('\n');

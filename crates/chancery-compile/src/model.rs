@@ -81,6 +81,33 @@ pub struct Cover {
     pub includes_transmitted: bool,
 }
 
+impl Cover {
+    /// The cover's facts as (label, value) rows, in the order every form prints them.
+    pub fn facts(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("Reference", self.reference.clone()),
+            ("Date", self.date.clone()),
+            ("Classification", self.banner_text.clone()),
+            ("Issued by", self.issuing_office.clone()),
+            ("Reports due", self.due.clone()),
+            (
+                "Reports compiled",
+                format!(
+                    "{} of {} addressee posts{}",
+                    self.reports_included,
+                    self.addressees,
+                    if self.includes_transmitted {
+                        " (transmitted versions admitted)"
+                    } else {
+                        " (accepted versions only)"
+                    }
+                ),
+            ),
+            ("Tags", self.tags.join(", ")),
+        ]
+    }
+}
+
 /// One addressee post in the completeness table.
 #[derive(Debug, Clone, Serialize)]
 pub struct PostSummary {

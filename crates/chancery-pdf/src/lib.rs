@@ -113,29 +113,8 @@ fn preamble(doc: &Document) -> String {
         "#block(width: 100%, text(size: 21pt, weight: \"bold\", {}))\n#v(10mm)",
         string(&c.subject)
     );
-    let rows = [
-        ("Reference", c.reference.clone()),
-        ("Date", c.date.clone()),
-        ("Classification", c.banner_text.clone()),
-        ("Issued by", c.issuing_office.clone()),
-        ("Reports due", c.due.clone()),
-        (
-            "Reports compiled",
-            format!(
-                "{} of {} addressee posts{}",
-                c.reports_included,
-                c.addressees,
-                if c.includes_transmitted {
-                    " (transmitted versions admitted)"
-                } else {
-                    " (accepted versions only)"
-                }
-            ),
-        ),
-        ("Tags", c.tags.join(", ")),
-    ];
     s.push_str("#grid(columns: (34mm, 1fr), row-gutter: 7pt, column-gutter: 6pt,\n");
-    for (k, v) in rows {
+    for (k, v) in c.facts() {
         let _ = writeln!(
             s,
             "  text(weight: \"bold\", {}), {},",
