@@ -274,7 +274,7 @@ impl App {
     }
 
     /// [`Self::findings_visible_to`] over sections already read.
-    fn visible_findings_of(
+    pub(crate) fn visible_findings_of(
         &self,
         actor: &Actor,
         t: &TaskingRow,
@@ -293,41 +293,32 @@ impl App {
         filter_findings(actor, r, &portions, &findings)
     }
 
-    /// The findings `actor` may see on report `r`, from the current section heads alone when
-    /// the findings and the sections' portions are cached (the completeness table), else from
-    /// the text read again.
-    pub(crate) async fn visible_findings_from_heads(
+    /// The findings `actor` may see on report `r`, from the current section heads alone, when
+    /// the findings and the sections' portions are cached (the completeness table).
+    pub(crate) fn cached_visible_findings(
         &self,
         actor: &Actor,
         t: &TaskingRow,
         r: &ReportRow,
         heads: &[&SectionHead],
         evidence: &Evidence,
-    ) -> AppResult<Vec<Finding>> {
+    ) -> Option<Vec<Finding>> {
         let key = lint_key(
             t,
             heads.iter().map(|h| (&h.key, h.body_sha256.as_str())),
             evidence,
         );
-        let cached = self.cache.findings.get(&key).and_then(|findings| {
-            let portions: Option<Vec<(SectionKey, Arc<[Portion]>)>> = heads
-                .iter()
-                .map(|h| {
-                    self.cache
-                        .sections
-                        .get(&(h.body_sha256.clone(), t.spec.classification))
-                        .map(|p| (h.key.clone(), p))
-                })
-                .collect();
-            portions.map(|p| (findings, p))
-        });
-        Ok(match cached {
-            Some((findings, portions)) => filter_findings(actor, r, &portions, &findings),
-            None => {
-                let sections = self.store.sections(r.id).await?;
-                self.visible_findings_of(actor, t, r, &sections, evidence)
-            }
-        })
+        let findings = self.cache.findings.get(&key)?;
+        let portions: Vec<(SectionKey, Arc<[Portion]>)> = heads
+            .iter()
+            .map(|h| {
+                self.cache
+                    .sections
+                    .get(&(h.body_sha256.clone(), t.spec.classification))
+                    .map(|p| (h.key.clone(), p))
+            })
+            .collect::<Option<_>>()?;
+        Some(filter_findings(actor, r, &portions, &findings))
     }
 
     pub(crate) async fn findings_for(

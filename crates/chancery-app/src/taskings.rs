@@ -2,9 +2,11 @@
 
 use chancery_domain::access::{Resource, may_see};
 use chancery_domain::ids::{PostCode, TaskingRef};
+use chancery_domain::lint::Finding;
 use chancery_domain::tasking::{TaskingSpec, TaskingStatus};
 use chancery_domain::user::{Actor, Role};
 use chancery_store::{ReportRow, SectionHead, StoreError, TaskingImport, TaskingRow};
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
@@ -194,7 +196,7 @@ impl App {
         actor: &Actor,
         row: TaskingRow,
         // `None`: no lint counts (and no reading of section heads or evidence for them).
-        mut evidence: Option<&mut Option<Evidence>>,
+        evidence: Option<&mut Option<Evidence>>,
     ) -> AppResult<TaskingView> {
         let reports = self.store.reports_for(&row.spec.reference).await?;
         let today = chancery_store::now()
@@ -224,6 +226,8 @@ impl App {
             (Vec::new(), Vec::new())
         };
         let mut completeness = Vec::new();
+        // Reports whose lint counts the table shows, by row.
+        let mut to_lint: Vec<(usize, &ReportRow)> = Vec::new();
         for post in &row.spec.addressees {
             let report = reports.iter().find(|r| &r.post == post);
             let mut line = CompletenessRow {
@@ -253,26 +257,9 @@ impl App {
                             "late".into()
                         };
                     }
-                    // Counts and codes only: no finding text, which quotes paragraphs.
-                    let Some(evidence) = evidence.as_deref_mut() else {
-                        completeness.push(line);
-                        continue;
-                    };
-                    let evidence = match evidence {
-                        Some(e) => e,
-                        None => evidence.insert(self.evidence().await?),
-                    };
-                    let mine: Vec<&SectionHead> =
-                        heads.iter().filter(|h| h.report_id == report.id).collect();
-                    let findings = self
-                        .visible_findings_from_heads(actor, &row, report, &mine, evidence)
-                        .await?;
-                    line.lint_findings = Some(findings.len());
-                    let mut codes: Vec<String> =
-                        findings.iter().map(|f| f.code.code().to_string()).collect();
-                    codes.sort();
-                    codes.dedup();
-                    line.lint_codes = codes;
+                    if evidence.is_some() {
+                        to_lint.push((completeness.len(), report));
+                    }
                 } else {
                     line.status = "not_received".into();
                     line.timeliness = "-".into();
@@ -283,6 +270,46 @@ impl App {
                 line.timeliness = "-".into();
             }
             completeness.push(line);
+        }
+        if let Some(slot) = evidence
+            && !to_lint.is_empty()
+        {
+            let evidence = match slot {
+                Some(e) => e,
+                None => slot.insert(self.evidence().await?),
+            };
+            // Cached findings come from the section heads alone; the other reports' text is
+            // read, then linted in parallel (a tasking to hundreds of posts, on a cold cache).
+            let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
+            let mut misses = Vec::new();
+            for (i, report) in to_lint {
+                let mine: Vec<&SectionHead> =
+                    heads.iter().filter(|h| h.report_id == report.id).collect();
+                match self.cached_visible_findings(actor, &row, report, &mine, evidence) {
+                    Some(findings) => found.push((i, findings)),
+                    None => misses.push((i, report, self.store.sections(report.id).await?)),
+                }
+            }
+            let evidence = &*evidence;
+            found.extend(
+                misses
+                    .par_iter()
+                    .map(|(i, report, sections)| {
+                        let f = self.visible_findings_of(actor, &row, report, sections, evidence);
+                        (*i, f)
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            // Counts and codes only: no finding text, which quotes paragraphs.
+            for (i, findings) in found {
+                let line = &mut completeness[i];
+                line.lint_findings = Some(findings.len());
+                let mut codes: Vec<String> =
+                    findings.iter().map(|f| f.code.code().to_string()).collect();
+                codes.sort();
+                codes.dedup();
+                line.lint_codes = codes;
+            }
         }
         Ok(TaskingView {
             tasking: row.spec,

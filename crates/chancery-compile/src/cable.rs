@@ -271,5 +271,5 @@ pub fn cable(doc: &Document) -> String {
 
 /// Text on one line (line breaks become spaces).
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    chancery_domain::markdown::normalise(s)
 }

@@ -4,10 +4,13 @@
 //! that repeats the classification banner on every printed page.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};
 
-use crate::markdown::{ChartLinks, MarkdownStyle, markdown_with, outline};
+use crate::markdown::{
+    ChartLinks, INDICATORS, MarkdownStyle, chart_data_uri, markdown_with, outline,
+};
 use crate::model::Document;
 use crate::text::options;
 
@@ -33,6 +36,8 @@ sup.footnote-reference a { text-decoration: none; }
 .footnote-definition p { margin: 0; text-align: left; }
 .footnote-definition-label { min-width: 1.6rem; }
 img { max-width: 100%; }
+figure.chart { margin: 1rem 0 1.4rem; }
+figure.chart figcaption { font-size: 9.5pt; font-style: italic; color: var(--muted); }
 a { color: #1d3f73; }
 @media print {
   @page { size: A4; margin: 22mm 18mm 20mm; }
@@ -94,6 +99,13 @@ fn sanitise(html: &str) -> String {
 }
 
 /// The HTML form.
+///
+/// The body is rendered in two parts, each sanitised: everything up to the end of the
+/// indicators part, and the rest. The charts go between them as `<img>` elements with `data:`
+/// SVG sources built here, not by the sanitiser: they are our own output, an SVG shown as an
+/// image cannot run script, and megabytes of base64 need no parsing. Endnote references and
+/// definitions are written here too, with the endnote's own number, so the two parts number
+/// them alike.
 pub fn html(doc: &Document) -> String {
     let md = markdown_with(
         doc,
@@ -101,53 +113,113 @@ pub fn html(doc: &Document) -> String {
             cover: true,
             toc: true,
             banners: false,
-            charts: ChartLinks::DataUri,
+            charts: ChartLinks::Omitted,
         },
     );
     let titles = outline(doc);
-    let events: Vec<Event<'_>> = Parser::new_ext(&md, options()).collect();
-    // Give the document's own second-level headings the ids the contents link to.
+    // The outline index of the heading that follows the indicators part.
+    let charts_before = titles
+        .iter()
+        .position(|t| t == INDICATORS)
+        .filter(|_| !doc.indicators.charts.is_empty())
+        .map(|i| i + 1);
+    let mut parts: Vec<Vec<Event<'_>>> = vec![Vec::new()];
     let mut next = 0usize;
-    let mut mapped = Vec::with_capacity(events.len());
-    let mut i = 0;
-    while i < events.len() {
-        if let Event::Start(Tag::Heading {
-            level: HeadingLevel::H2,
-            classes,
-            attrs,
-            ..
-        }) = &events[i]
-        {
-            let mut text = String::new();
-            let mut j = i + 1;
-            while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
-                if let Event::Text(t) | Event::Code(t) = &events[j] {
-                    text.push_str(t);
+    let mut events = Parser::new_ext(&md, options()).peekable();
+    while let Some(event) = events.next() {
+        let event = match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                id: _,
+                classes,
+                attrs,
+            }) => {
+                // Give the document's own second-level headings the ids the contents link to.
+                let mut inner = Vec::new();
+                while let Some(e) = events.next_if(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+                {
+                    inner.push(e);
                 }
-                j += 1;
-            }
-            if titles.get(next).is_some_and(|t| *t == text) {
-                next += 1;
-                mapped.push(Event::Start(Tag::Heading {
+                let text: String = inner
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let id = if titles.get(next).is_some_and(|t| *t == text) {
+                    if charts_before == Some(next) {
+                        parts.push(Vec::new());
+                    }
+                    next += 1;
+                    Some(CowStr::from(format!("s{next}")))
+                } else {
+                    None
+                };
+                let part = parts.last_mut().expect("parts starts non-empty");
+                part.push(Event::Start(Tag::Heading {
                     level: HeadingLevel::H2,
-                    id: Some(CowStr::from(format!("s{next}"))),
-                    classes: classes.clone(),
-                    attrs: attrs.clone(),
+                    id,
+                    classes,
+                    attrs,
                 }));
-                i += 1;
+                part.extend(inner);
                 continue;
             }
-        }
-        mapped.push(events[i].clone());
-        i += 1;
+            Event::FootnoteReference(name) => Event::InlineHtml(
+                format!(
+                    "<sup class=\"footnote-reference\"><a href=\"#{n}\">{n}</a></sup>",
+                    n = escape(&name)
+                )
+                .into(),
+            ),
+            Event::Start(Tag::FootnoteDefinition(name)) => Event::Html(
+                format!(
+                    "<div class=\"footnote-definition\" id=\"{n}\"><sup class=\"footnote-definition-label\">{n}</sup>",
+                    n = escape(&name)
+                )
+                .into(),
+            ),
+            Event::End(TagEnd::FootnoteDefinition) => Event::Html("</div>\n".into()),
+            other => other,
+        };
+        parts
+            .last_mut()
+            .expect("parts starts non-empty")
+            .push(event);
     }
     let mut body = String::with_capacity(md.len() * 2);
-    pulldown_cmark::html::push_html(&mut body, mapped.into_iter());
-    let body = sanitise(&body);
+    let parts_len = parts.len();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            push_charts(&mut body, doc);
+        }
+        let mut html = String::with_capacity(md.len());
+        pulldown_cmark::html::push_html(&mut html, part.into_iter());
+        body.push_str(&sanitise(&html));
+    }
+    if charts_before.is_some() && parts_len == 1 {
+        // The heading after the indicators part was not found (it always is): keep the charts.
+        push_charts(&mut body, doc);
+    }
     let banner = escape(&doc.cover.banner_text);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>{banner} — {reference}: {subject}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<div class=\"banner top\">{banner}</div>\n<main>\n{body}</main>\n<div class=\"banner bottom\">{banner}</div>\n</body>\n</html>\n",
         reference = escape(&doc.cover.reference),
         subject = escape(&doc.cover.subject),
     )
+}
+
+/// The charts as figures: the SVG as a `data:` image, its title as the alternative text and its
+/// source line as the caption.
+fn push_charts(body: &mut String, doc: &Document) {
+    for chart in &doc.indicators.charts {
+        let _ = writeln!(
+            body,
+            "<figure class=\"chart\"><img src=\"{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>",
+            chart_data_uri(chart),
+            escape(&chart.title),
+            escape(&chart.source)
+        );
+    }
 }

@@ -13,10 +13,12 @@ use chancery_domain::Classification;
 use chancery_domain::access::{Resource, may_see};
 use chancery_domain::audit::sha256_hex;
 use chancery_domain::ids::{PostCode, TaskingRef};
-use chancery_domain::markdown::{CitationKey, citations, portions};
+use chancery_domain::markdown::{Citation, CitationKey, Portion, citations, portions};
 use chancery_domain::report::ReportStatus;
+use chancery_domain::tasking::TaskingSpec;
 use chancery_domain::user::Actor;
 use chancery_store::{IncidentRow, ReportRow, SourceRow, VersionRow};
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::model::*;
@@ -32,6 +34,43 @@ struct Frozen {
 struct FrozenSection {
     key: String,
     body: String,
+}
+
+/// A frozen report version read back: whether it still matches its recorded SHA-256, and each
+/// template section's portions (in template order) with the citations of each portion.
+struct ParsedVersion {
+    hash_matches: bool,
+    sections: Vec<Vec<(Portion, Vec<Citation>)>>,
+}
+
+fn parse_version(
+    version: &VersionRow,
+    spec: &TaskingSpec,
+) -> Result<ParsedVersion, serde_json::Error> {
+    let hash_matches = sha256_hex(version.content_json.as_bytes()) == version.content_sha256;
+    let frozen: Frozen = serde_json::from_str(&version.content_json)?;
+    let sections = spec
+        .sections
+        .iter()
+        .map(|template| {
+            let body = frozen
+                .sections
+                .iter()
+                .find(|s| s.key == template.key.as_str())
+                .map_or("", |s| s.body.as_str());
+            portions(body, spec.classification)
+                .into_iter()
+                .map(|p| {
+                    let cited = citations(&p.markdown);
+                    (p, cited)
+                })
+                .collect()
+        })
+        .collect();
+    Ok(ParsedVersion {
+        hash_matches,
+        sections,
+    })
 }
 
 /// Endnote numbers by first use; remembers where each key was first cited.
@@ -210,15 +249,28 @@ pub(crate) async fn load(
         }
     }
     let mut banner = Classification::Unclassified;
+    // Reading the frozen versions is most of the work and each stands alone: in parallel.
+    let mut parsed: BTreeMap<&str, Result<ParsedVersion, serde_json::Error>> = included
+        .par_iter()
+        .map(|(post, inc)| (post.as_str(), parse_version(&inc.version, spec)))
+        .collect();
     let mut chapters = Vec::new();
     let mut manifest_versions = Vec::new();
     for post in &spec.addressees {
-        let Some(inc) = included.get(post.as_str()) else {
+        let (Some(inc), Some(version)) =
+            (included.get(post.as_str()), parsed.remove(post.as_str()))
+        else {
             continue;
         };
         let info = posts.get(post.as_str());
         let country = info.map(|p| p.country.to_string()).unwrap_or_default();
-        if sha256_hex(inc.version.content_json.as_bytes()) != inc.version.content_sha256 {
+        let version = version.map_err(|e| {
+            CompileError::Corrupt(format!(
+                "{post} version {}: frozen content is not readable: {e}",
+                inc.version.version_no
+            ))
+        })?;
+        if !version.hash_matches {
             errors.push(Issue {
                 code: "version-hash-mismatch".into(),
                 detail: format!(
@@ -227,21 +279,10 @@ pub(crate) async fn load(
                 ),
             });
         }
-        let frozen: Frozen = serde_json::from_str(&inc.version.content_json).map_err(|e| {
-            CompileError::Corrupt(format!(
-                "{post} version {}: frozen content is not readable: {e}",
-                inc.version.version_no
-            ))
-        })?;
         let mut sections = Vec::new();
-        for template in &spec.sections {
-            let body = frozen
-                .sections
-                .iter()
-                .find(|s| s.key == template.key.as_str())
-                .map_or("", |s| s.body.as_str());
+        for (template, portions) in spec.sections.iter().zip(version.sections) {
             let mut paragraphs = Vec::new();
-            for p in portions(body, spec.classification) {
+            for (p, cited) in portions {
                 let visible = may_see(
                     actor,
                     &Resource::Paragraph {
@@ -263,7 +304,7 @@ pub(crate) async fn load(
                     continue;
                 }
                 banner = banner.max(p.marking);
-                let refs = citations(&p.markdown)
+                let refs = cited
                     .into_iter()
                     .map(|c| CitationRef {
                         key: c.key.to_string(),

@@ -16,6 +16,8 @@ pub enum ChartLinks {
     DataUri,
     /// `chart-N.svg` (numbered from 1), for a renderer that serves the files itself (PDF).
     Files,
+    /// Not written: the renderer places them itself (the HTML form, after sanitising).
+    Omitted,
 }
 
 /// What the Markdown holds besides the content.
@@ -72,11 +74,14 @@ pub(crate) fn edition_line(e: &Edition) -> String {
     }
 }
 
+/// The title of the indicators part in the outline.
+pub(crate) const INDICATORS: &str = "Indicators";
+
 /// The second-level headings, in order (the HTML form's `s1`, `s2`… ids follow this list).
 pub fn outline(doc: &Document) -> Vec<String> {
     let mut h = vec!["Completeness".to_string()];
     if !doc.indicators.is_empty() {
-        h.push("Indicators".into());
+        h.push(INDICATORS.into());
     }
     for c in &doc.chapters {
         h.push(chapter_title(c));
@@ -98,15 +103,21 @@ pub(crate) fn chapter_title(c: &Chapter) -> String {
 }
 
 /// A chart as an image reference.
-fn chart_image(i: usize, chart: &Chart, links: ChartLinks) -> String {
+fn chart_image(i: usize, chart: &Chart, links: ChartLinks) -> Option<String> {
     let target = match links {
-        ChartLinks::DataUri => format!(
-            "data:image/svg+xml;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(chart.svg.as_bytes())
-        ),
+        ChartLinks::DataUri => chart_data_uri(chart),
         ChartLinks::Files => format!("chart-{}.svg", i + 1),
+        ChartLinks::Omitted => return None,
     };
-    format!("![{}]({target})", md_escape(&chart.title))
+    Some(format!("![{}]({target})", md_escape(&chart.title)))
+}
+
+/// A chart as a `data:` URI (an SVG shown as an image cannot run script or fetch anything).
+pub(crate) fn chart_data_uri(chart: &Chart) -> String {
+    format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(chart.svg.as_bytes())
+    )
 }
 
 /// One GFM table row of already-escaped cells.
@@ -204,7 +215,7 @@ pub fn markdown_with(doc: &Document, style: MarkdownStyle) -> String {
 
     // Indicators.
     if !doc.indicators.is_empty() {
-        out.push_str("## Indicators\n\n");
+        let _ = writeln!(out, "## {INDICATORS}\n");
         for t in &doc.indicators.tables {
             let _ = writeln!(out, "### {}\n", md_escape(&t.heading()));
             let mut cols = vec!["Country".to_string()];
@@ -220,12 +231,9 @@ pub fn markdown_with(doc: &Document, style: MarkdownStyle) -> String {
             let _ = writeln!(out, "\n*{}*{refs}\n", md_escape(&t.note));
         }
         for (i, chart) in doc.indicators.charts.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{}\n\n*{}*\n",
-                chart_image(i, chart, style.charts),
-                md_escape(&chart.source)
-            );
+            if let Some(image) = chart_image(i, chart, style.charts) {
+                let _ = writeln!(out, "{image}\n\n*{}*\n", md_escape(&chart.source));
+            }
         }
     }
 

@@ -502,6 +502,31 @@ async fn indicator_tables_and_charts_are_rendered_by_every_emitter(backend: Back
             .collect::<String>()
             == "Indicators"
     );
+    // The chart is a figure at the end of the indicators part, with its source as caption.
+    let text = html(&doc);
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} missing"));
+    assert!(at("<h2 id=\"s2\">") < at("<figure class=\"chart\">"));
+    assert!(at("<figure class=\"chart\">") < at("<h2 id=\"s3\">"));
+    let caption = Selector::parse("figure.chart figcaption").unwrap();
+    assert_eq!(
+        page.select(&caption).next().unwrap().text().collect::<String>(),
+        "Source: IRCC; Statistics Canada."
+    );
+    // The chart's title and source are escaped: they never become markup.
+    let mut hostile = doc.clone();
+    hostile.indicators.charts[0].title = "Rate\"><script>alert(1)</script>".into();
+    hostile.indicators.charts[0].source = "<img src=x onerror=alert(2)>".into();
+    let page = Html::parse_document(&html(&hostile));
+    assert_no_active_content(&page);
+    let img = Selector::parse("figure.chart img").unwrap();
+    assert_eq!(
+        page.select(&img).next().unwrap().value().attr("alt"),
+        Some("Rate\"><script>alert(1)</script>")
+    );
+    assert_eq!(
+        page.select(&caption).next().unwrap().text().collect::<String>(),
+        "<img src=x onerror=alert(2)>"
+    );
 }
 
 /// The statistics explorer's view of one indicator for one country, as `user` sees it.

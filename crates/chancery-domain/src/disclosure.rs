@@ -98,7 +98,7 @@ fn strip_citations(cell: &str) -> String {
         }
     }
     out.push_str(rest);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::markdown::normalise(&out)
 }
 
 /// A table as the rules see it: a label column naming the rows (countries, groups, periods)

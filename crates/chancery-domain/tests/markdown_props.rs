@@ -2,7 +2,9 @@
 //! and adding explicit markings only inserts markings, is idempotent and marks every portion.
 
 use chancery_domain::Classification;
-use chancery_domain::markdown::{Portion, citations, judgments, portions, with_explicit_markings};
+use chancery_domain::markdown::{
+    Portion, citations, judgments, normalise, portions, with_explicit_markings,
+};
 use proptest::prelude::*;
 
 /// Strings dense in Markdown syntax, citations, markings and digits.
@@ -90,6 +92,25 @@ fn assert_sound(markdown: &str, ps: &[Portion]) {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn normalise_is_split_whitespace_joined_by_one_space(
+        s in prop::collection::vec(
+            prop_oneof![
+                Just(" ".to_string()),
+                Just("\u{a0}".to_string()),
+                Just("\u{3000}".to_string()),
+                Just("\u{b}".to_string()),
+                Just("\r\n".to_string()),
+                "[a-zé—]{1,6}",
+                any::<String>(),
+            ],
+            0..20,
+        )
+    ) {
+        let s = s.concat();
+        prop_assert_eq!(normalise(&s), s.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
 
     #[test]
     fn readers_never_panic_and_ranges_are_sound(markdown in any::<String>(), default in level()) {

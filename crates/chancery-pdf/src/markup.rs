@@ -104,6 +104,11 @@ fn start(tag: Tag<'_>, out: &mut String, stack: &mut Vec<Open>, charts: &BTreeSe
                 HeadingLevel::H3 => 2,
                 _ => 3,
             };
+            // A chapter starts a page. The break is written here, at the top level, not in a
+            // show rule: typst lays out the runs of pages between top-level breaks in parallel.
+            if level == 1 && stack.is_empty() {
+                out.push_str("\n#pagebreak(weak: true)");
+            }
             let _ = write!(out, "\n#heading(level: {level})[");
             Open::Plain("]\n")
         }
