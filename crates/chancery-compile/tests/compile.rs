@@ -504,12 +504,19 @@ async fn indicator_tables_and_charts_are_rendered_by_every_emitter(backend: Back
     );
     // The chart is a figure at the end of the indicators part, with its source as caption.
     let text = html(&doc);
-    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} missing"));
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing"))
+    };
     assert!(at("<h2 id=\"s2\">") < at("<figure class=\"chart\">"));
     assert!(at("<figure class=\"chart\">") < at("<h2 id=\"s3\">"));
     let caption = Selector::parse("figure.chart figcaption").unwrap();
     assert_eq!(
-        page.select(&caption).next().unwrap().text().collect::<String>(),
+        page.select(&caption)
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>(),
         "Source: IRCC; Statistics Canada."
     );
     // The chart's title and source are escaped: they never become markup.
@@ -524,7 +531,11 @@ async fn indicator_tables_and_charts_are_rendered_by_every_emitter(backend: Back
         Some("Rate\"><script>alert(1)</script>")
     );
     assert_eq!(
-        page.select(&caption).next().unwrap().text().collect::<String>(),
+        page.select(&caption)
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>(),
         "<img src=x onerror=alert(2)>"
     );
 }

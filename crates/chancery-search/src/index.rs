@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
+use tantivy::index::SegmentId;
 use tantivy::query::AllQuery;
 use tantivy::schema::{Term, Value};
 use tantivy::{Document, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
@@ -123,13 +124,15 @@ impl SearchIndex {
     }
 
     fn wrap(
-        index: Index,
+        mut index: Index,
         fields: Fields,
         location: String,
         default_lang: Lang,
         reader_id: String,
     ) -> Result<SearchIndex, SearchError> {
         schema::register_analyzers(&index);
+        // A search visits its segments on one thread per core (see `finish_rebuild`).
+        index.set_default_multithread_executor()?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -255,16 +258,31 @@ impl SearchIndex {
         })
     }
 
-    /// Commits a rebuild with `state`, then merges its segments into one: a bulk load leaves
-    /// one segment per writer flush, and every search pays per segment (term lookups, facet
-    /// columns, the visibility bit sets). The documents are committed before the merge, so a
-    /// crash during it loses nothing.
+    /// Commits a rebuild with `state`, then merges its segments into one per core: a bulk load
+    /// leaves one segment per writer flush, and every search pays per segment (term lookups,
+    /// facet columns, the visibility bit sets), but segments are what a search spreads over
+    /// its threads. The documents are committed before the merge, so a crash during it loses
+    /// nothing.
     pub fn finish_rebuild(&self, state: &IndexState) -> Result<(), SearchError> {
         self.with_writer(|w| {
             self.commit(w, state)?;
-            let segments = self.index.searchable_segment_ids()?;
-            if segments.len() > 1 {
-                w.merge(&segments).wait()?;
+            let mut segments = self.index.searchable_segment_metas()?;
+            let parts = std::thread::available_parallelism().map_or(1, usize::from);
+            if segments.len() > parts {
+                // Deal the segments, largest first, onto `parts` groups of about equal size.
+                segments.sort_by_key(|m| std::cmp::Reverse(m.num_docs()));
+                let mut groups: Vec<(u64, Vec<SegmentId>)> = vec![(0, Vec::new()); parts];
+                for m in segments {
+                    if let Some(g) = groups.iter_mut().min_by_key(|g| g.0) {
+                        g.0 += u64::from(m.num_docs());
+                        g.1.push(m.id());
+                    }
+                }
+                for (_, ids) in groups {
+                    if ids.len() > 1 {
+                        w.merge(&ids).wait()?;
+                    }
+                }
             }
             Ok(())
         })?;
