@@ -123,7 +123,9 @@ pub fn html(doc: &Document) -> String {
         .position(|t| t == INDICATORS)
         .filter(|_| !doc.indicators.charts.is_empty())
         .map(|i| i + 1);
-    let mut parts: Vec<Vec<Event<'_>>> = vec![Vec::new()];
+    // The body's parts: those before the charts (`done`), then the one being written.
+    let mut done: Vec<Vec<Event<'_>>> = Vec::new();
+    let mut part: Vec<Event<'_>> = Vec::new();
     let mut next = 0usize;
     let mut events = Parser::new_ext(&md, options()).peekable();
     while let Some(event) = events.next() {
@@ -149,14 +151,13 @@ pub fn html(doc: &Document) -> String {
                     .collect();
                 let id = if titles.get(next).is_some_and(|t| *t == text) {
                     if charts_before == Some(next) {
-                        parts.push(Vec::new());
+                        done.push(std::mem::take(&mut part));
                     }
                     next += 1;
                     Some(CowStr::from(format!("s{next}")))
                 } else {
                     None
                 };
-                let part = parts.last_mut().expect("parts starts non-empty");
                 part.push(Event::Start(Tag::Heading {
                     level: HeadingLevel::H2,
                     id,
@@ -183,14 +184,12 @@ pub fn html(doc: &Document) -> String {
             Event::End(TagEnd::FootnoteDefinition) => Event::Html("</div>\n".into()),
             other => other,
         };
-        parts
-            .last_mut()
-            .expect("parts starts non-empty")
-            .push(event);
+        part.push(event);
     }
     let mut body = String::with_capacity(md.len() * 2);
-    let parts_len = parts.len();
-    for (i, part) in parts.into_iter().enumerate() {
+    let split = !done.is_empty();
+    done.push(part);
+    for (i, part) in done.into_iter().enumerate() {
         if i > 0 {
             push_charts(&mut body, doc);
         }
@@ -198,7 +197,7 @@ pub fn html(doc: &Document) -> String {
         pulldown_cmark::html::push_html(&mut html, part.into_iter());
         body.push_str(&sanitise(&html));
     }
-    if charts_before.is_some() && parts_len == 1 {
+    if charts_before.is_some() && !split {
         // The heading after the indicators part was not found (it always is): keep the charts.
         push_charts(&mut body, doc);
     }
