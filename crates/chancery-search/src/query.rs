@@ -9,6 +9,7 @@ use chancery_domain::Classification;
 use chancery_domain::report::ReportStatus;
 use chancery_domain::user::{Actor, Role};
 use serde::Serialize;
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
@@ -16,7 +17,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument};
+use tantivy::{DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument};
 
 use crate::doc::{DocKind, rank};
 use crate::error::SearchError;
@@ -229,6 +230,9 @@ fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     }
 }
 
+/// The clauses of a Boolean query.
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
 fn all_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     match queries.len() {
         0 => Box::new(AllQuery),
@@ -306,10 +310,7 @@ impl SearchIndex {
 
     /// The text part of a query: per clause, the union over the language fields; clauses
     /// that are stop words in the deployment language (or in every language) are ignored.
-    fn text_query(
-        &self,
-        parsed: &ParsedQuery,
-    ) -> Result<(Box<dyn Query>, Vec<String>), QueryError> {
+    fn text_query(&self, parsed: &ParsedQuery) -> Result<(Clauses, Vec<String>), QueryError> {
         let mut must = Vec::new();
         let mut must_not = Vec::new();
         let mut ignored = Vec::new();
@@ -353,16 +354,14 @@ impl SearchIndex {
                             "prefix {p}*: a prefix is one word (letters and digits only)"
                         )));
                     };
+                    // One automaton for every language field.
+                    let regex = tantivy_fst::Regex::new(&format!("{}.*", regex_escape(single)))
+                        .map(std::sync::Arc::new)
+                        .map_err(|_| {
+                            QueryError::BadFilter(format!("prefix {p}*: cannot be searched"))
+                        })?;
                     for (_, field) in &self.fields.text {
-                        let pattern = format!("{}.*", regex_escape(single));
-                        match RegexQuery::from_pattern(&pattern, *field) {
-                            Ok(q) => per_field.push(Box::new(q)),
-                            Err(_) => {
-                                return Err(QueryError::BadFilter(format!(
-                                    "prefix {p}*: cannot be searched"
-                                )));
-                            }
-                        }
+                        per_field.push(Box::new(RegexQuery::from_regex(regex.clone(), *field)));
                     }
                 }
             }
@@ -379,17 +378,22 @@ impl SearchIndex {
             }
             return Err(QueryError::OnlyExclusions);
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            must.into_iter().map(|q| (Occur::Must, q)).collect();
+        let mut clauses: Clauses = must.into_iter().map(|q| (Occur::Must, q)).collect();
         clauses.extend(must_not.into_iter().map(|q| (Occur::MustNot, q)));
-        Ok((Box::new(BooleanQuery::new(clauses)), ignored))
+        Ok((clauses, ignored))
     }
 
     /// Runs a search as `actor`.
     pub fn search(&self, actor: &Actor, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         req.check()?;
         let parsed = parse(&req.q)?;
-        let (text, ignored) = self.text_query(&parsed)?;
+        let (clauses, ignored) = self.text_query(&parsed)?;
+        // The text alone (for snippets); the search itself is one flat conjunction of the
+        // text clauses and the filters, so tantivy intersects them in one step, driven by the
+        // sparsest clause.
+        let text: Box<dyn Query> = Box::new(BooleanQuery::new(
+            clauses.iter().map(|(o, q)| (*o, q.box_clone())).collect(),
+        ));
         let f = &self.fields;
         let visibility = self.visibility(actor);
         let searcher = self.reader.searcher();
@@ -429,32 +433,31 @@ impl SearchIndex {
             };
             filters.push(term(field, &value));
         }
-        let filter: Box<dyn Query> = Box::new(ConstScoreQuery::new(all_of(filters), 0.0));
-        let query = BooleanQuery::new(vec![(Occur::Must, text.box_clone()), (Occur::Must, filter)]);
+        let mut conjunction = clauses;
+        conjunction.extend(filters.into_iter().map(|q| {
+            let q: Box<dyn Query> = Box::new(ConstScoreQuery::new(q, 0.0));
+            (Occur::Must, q)
+        }));
+        let query = BooleanQuery::new(conjunction);
 
         let offset = (req.page - 1) * req.per_page;
         let limit = usize::try_from(req.per_page).unwrap_or(20);
         // BM25, then recency (newer first) on equal scores, then a hash of the key (so equal
-        // documents come in the same order whatever segments they landed in).
+        // documents come in the same order whatever segments they landed in). The two columns
+        // are read only for a document whose score can still enter the page.
         let top = TopDocs::with_limit(limit)
             .and_offset(usize::try_from(offset).unwrap_or(usize::MAX))
-            .tweak_score(move |segment: &SegmentReader| {
-                let column = |name: &str| {
-                    segment
-                        .fast_fields()
-                        .u64(name)
-                        .ok()
-                        .map(|c| c.first_or_default_col(0))
-                };
-                let (recency, order) = (column("recency"), column("order"));
-                move |doc: DocId, score: Score| {
-                    (
-                        score,
-                        recency.as_ref().map_or(0, |c| c.get_val(doc)),
-                        order.as_ref().map_or(0, |c| c.get_val(doc)),
-                    )
-                }
-            });
+            .order_by((
+                SortBySimilarityScore,
+                (
+                    SortByStaticFastValue::<u64>::for_field("recency"),
+                    Order::Desc,
+                ),
+                (
+                    SortByStaticFastValue::<u64>::for_field("order"),
+                    Order::Desc,
+                ),
+            ));
         let facets = FacetCollector {
             fields: f.facets().iter().map(|(n, f)| (*n, *f)).collect(),
         };
@@ -639,6 +642,32 @@ impl FacetFruit {
 
 struct FacetSegment {
     columns: Vec<(&'static str, Option<tantivy::columnar::StrColumn>, Vec<u64>)>,
+    /// Matching documents not counted yet: counted a block at a time, one column after the
+    /// other, which reads each column's values in a batch.
+    pending: Vec<DocId>,
+    /// Scratch for one block's ordinals.
+    ords: Vec<Option<u64>>,
+}
+
+/// Documents per facet-counting block.
+const FACET_BLOCK: usize = 1024;
+
+impl FacetSegment {
+    fn flush(&mut self) {
+        let docs = &self.pending;
+        let ords = &mut self.ords[..docs.len()];
+        for (_, column, counts) in &mut self.columns {
+            let Some(column) = column else { continue };
+            ords.fill(None);
+            column.ords().first_vals(docs, ords);
+            for ord in ords.iter().flatten() {
+                if let Some(slot) = usize::try_from(*ord).ok().and_then(|o| counts.get_mut(o)) {
+                    *slot += 1;
+                }
+            }
+        }
+        self.pending.clear();
+    }
 }
 
 impl Collector for FacetCollector {
@@ -657,7 +686,11 @@ impl Collector for FacetCollector {
             let size = column.as_ref().map_or(0, |c| c.num_terms());
             columns.push((*name, column, vec![0u64; size]));
         }
-        Ok(FacetSegment { columns })
+        Ok(FacetSegment {
+            columns,
+            pending: Vec::with_capacity(FACET_BLOCK),
+            ords: vec![None; FACET_BLOCK],
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -689,17 +722,14 @@ impl SegmentCollector for FacetSegment {
     type Fruit = Vec<(&'static str, HashMap<String, u64>)>;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (_, column, counts) in &mut self.columns {
-            if let Some(c) = column
-                && let Some(ord) = c.ords().first(doc)
-                && let Some(slot) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o))
-            {
-                *slot += 1;
-            }
+        self.pending.push(doc);
+        if self.pending.len() == FACET_BLOCK {
+            self.flush();
         }
     }
 
-    fn harvest(self) -> Self::Fruit {
+    fn harvest(mut self) -> Self::Fruit {
+        self.flush();
         self.columns
             .into_iter()
             .map(|(name, column, counts)| {

@@ -17,12 +17,12 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{
-    BitSetDocSet, Bm25StatisticsProvider, ConstScorer, EmptyScorer, EnableScoring, Explanation,
-    Query, Scorer, Weight,
+    Bm25StatisticsProvider, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{
-    BitSet, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED, Term,
+    BitSet, DocId, DocSet, Score, Searcher, SeekDangerResult, SegmentOrdinal, SegmentReader,
+    TERMINATED, Term,
 };
 
 /// Document frequencies remembered per class and generation, at most (then forgotten).
@@ -52,7 +52,7 @@ impl VisibilityClass {
 /// The statistics of the documents one visibility class may see, in one searcher generation.
 pub(crate) struct VisibleStats {
     /// Per segment (in searcher order), the visible live documents.
-    visible: Vec<BitSet>,
+    visible: Vec<Arc<BitSet>>,
     /// The segments' ids, in the same order.
     segments: Vec<tantivy::index::SegmentId>,
     num_docs: u64,
@@ -129,7 +129,7 @@ impl VisibleStats {
             for (field, n) in sums {
                 *tokens.entry(field).or_default() += n;
             }
-            visible.push(bits);
+            visible.push(Arc::new(bits));
         }
         Ok(VisibleStats {
             segments: searcher
@@ -224,10 +224,7 @@ impl Weight for VisibleQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let id = reader.segment_id();
         Ok(match self.0.segments.iter().position(|s| *s == id) {
-            Some(i) => Box::new(ConstScorer::new(
-                BitSetDocSet::from(self.0.visible[i].clone()),
-                boost,
-            )),
+            Some(i) => Box::new(VisibleDocs::new(self.0.visible[i].clone(), boost)),
             // A segment of another generation (never: the statistics are per generation).
             None => Box::new(EmptyScorer),
         })
@@ -248,6 +245,104 @@ impl Weight for VisibleQuery {
                 "document {doc} is not visible"
             )))
         }
+    }
+}
+
+/// One segment's visible documents as a scorer built to follow: a search intersects them
+/// with the text query, and testing a document is one bit, so its cost is set above any
+/// posting list's (the intersection then walks the text's matches and tests each here, never
+/// the hundreds of thousands of visible documents), and `seek_danger` answers without
+/// scanning for the next visible document.
+struct VisibleDocs {
+    bits: Arc<BitSet>,
+    doc: DocId,
+    boost: Score,
+}
+
+impl VisibleDocs {
+    fn new(bits: Arc<BitSet>, boost: Score) -> VisibleDocs {
+        let mut docs = VisibleDocs {
+            bits,
+            doc: 0,
+            boost,
+        };
+        docs.doc = docs.next_from(0);
+        docs
+    }
+
+    fn bits(&self) -> &BitSet {
+        &self.bits
+    }
+
+    /// The first visible document at or after `target`, or `TERMINATED`.
+    fn next_from(&self, target: DocId) -> DocId {
+        let bits = self.bits();
+        if target >= bits.max_value() {
+            return TERMINATED;
+        }
+        let bucket = target / 64;
+        let mut first = bits.tinyset(bucket);
+        while let Some(low) = first.pop_lowest() {
+            if low >= target % 64 {
+                return bucket * 64 + low;
+            }
+        }
+        match bits.first_non_empty_bucket(bucket + 1) {
+            Some(b) => bits
+                .tinyset(b)
+                .pop_lowest()
+                .map_or(TERMINATED, |low| b * 64 + low),
+            None => TERMINATED,
+        }
+    }
+}
+
+impl DocSet for VisibleDocs {
+    fn advance(&mut self) -> DocId {
+        self.doc = if self.doc == TERMINATED {
+            TERMINATED
+        } else {
+            self.next_from(self.doc + 1)
+        };
+        self.doc
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if target > self.doc {
+            self.doc = self.next_from(target);
+        }
+        self.doc
+    }
+
+    fn seek_danger(&mut self, target: DocId) -> SeekDangerResult {
+        if target >= self.bits().max_value() {
+            self.doc = TERMINATED;
+            return SeekDangerResult::SeekLowerBound(TERMINATED);
+        }
+        if self.bits().contains(target) {
+            self.doc = target;
+            SeekDangerResult::Found
+        } else {
+            SeekDangerResult::SeekLowerBound(target + 1)
+        }
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        u32::try_from(self.bits().len()).unwrap_or(u32::MAX)
+    }
+
+    fn cost(&self) -> u64 {
+        u64::from(u32::MAX)
+    }
+}
+
+impl Scorer for VisibleDocs {
+    fn score(&mut self) -> Score {
+        self.boost
     }
 }
 
@@ -314,5 +409,77 @@ impl SegmentCollector for VisibleSegment {
             self.count,
             self.norms.into_iter().map(|(f, _, n)| (f, n)).collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+    use tantivy::{BitSet, DocSet, SeekDangerResult, TERMINATED};
+
+    use super::VisibleDocs;
+
+    fn bits(max: u32, docs: &[u32]) -> Arc<BitSet> {
+        let mut b = BitSet::with_max_value(max);
+        for d in docs {
+            b.insert(*d);
+        }
+        Arc::new(b)
+    }
+
+    proptest! {
+        /// Walking with `advance` yields exactly the set, in order; `seek` lands on the first
+        /// member at or after the target; `seek_danger` finds members and gives a lower bound
+        /// past the target for non-members.
+        #[test]
+        fn visible_docs_agree_with_the_bit_set(
+            max in 1u32..2_000,
+            raw in proptest::collection::vec(0u32..2_000, 0..300),
+            targets in proptest::collection::vec(0u32..2_100, 1..40),
+        ) {
+            let docs: std::collections::BTreeSet<u32> = raw.into_iter().filter(|d| *d < max).collect();
+            let list: Vec<u32> = docs.iter().copied().collect();
+            let set = bits(max, &list);
+
+            let mut walk = VisibleDocs::new(set.clone(), 1.0);
+            let mut seen = Vec::new();
+            while walk.doc() != TERMINATED {
+                seen.push(walk.doc());
+                walk.advance();
+            }
+            prop_assert_eq!(&seen, &list);
+
+            let mut sorted = targets.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            let mut seeker = VisibleDocs::new(set.clone(), 1.0);
+            for t in &sorted {
+                // `seek` never moves backwards: a target at or behind the cursor keeps it.
+                let cur = seeker.doc();
+                let expected = if *t <= cur {
+                    cur
+                } else {
+                    docs.range(*t..).next().copied().unwrap_or(TERMINATED)
+                };
+                prop_assert_eq!(seeker.seek(*t), expected);
+                prop_assert_eq!(seeker.doc(), expected);
+            }
+            let mut danger = VisibleDocs::new(set, 1.0);
+            for t in &sorted {
+                match danger.seek_danger(*t) {
+                    SeekDangerResult::Found => {
+                        prop_assert!(docs.contains(t));
+                        prop_assert_eq!(danger.doc(), *t);
+                    }
+                    SeekDangerResult::SeekLowerBound(bound) => {
+                        prop_assert!(!docs.contains(t));
+                        let next = docs.range(*t..).next().copied().unwrap_or(TERMINATED);
+                        prop_assert!(bound > *t && bound <= next, "bound {} for target {} (next {})", bound, t, next);
+                    }
+                }
+            }
+        }
     }
 }
