@@ -15,7 +15,7 @@ use chancery_domain::tasking::TaskingStatus;
 use chancery_domain::user::Actor;
 use chancery_domain::workflow::{self, Action, ActionKind, ReportFacts};
 use chancery_store::{
-    Frozen, ReportRow, SectionHead, SectionRow, StoreError, TaskingRow, Transition,
+    EvidenceKey, Frozen, ReportRow, SectionHead, SectionRow, StoreError, TaskingRow, Transition,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -269,11 +269,12 @@ impl App {
     ) -> AppResult<Vec<Finding>> {
         // One read of the text, so the findings and the markings describe the same revision.
         let sections = self.store.sections(r.id).await?;
-        let evidence = self.evidence().await?;
+        let evidence = self.evidence().await?.visible_to(actor);
         Ok(self.visible_findings_of(actor, t, r, &sections, &evidence))
     }
 
-    /// [`Self::findings_visible_to`] over sections already read.
+    /// [`Self::findings_visible_to`] over sections already read; `evidence` is the part
+    /// `actor` may see ([`Evidence::visible_to`]).
     pub(crate) fn visible_findings_of(
         &self,
         actor: &Actor,
@@ -294,7 +295,8 @@ impl App {
     }
 
     /// The findings `actor` may see on report `r`, from the current section heads alone, when
-    /// the findings and the sections' portions are cached (the completeness table).
+    /// the findings and the sections' portions are cached (the completeness table);
+    /// `evidence` is the part `actor` may see ([`Evidence::visible_to`]).
     pub(crate) fn cached_visible_findings(
         &self,
         actor: &Actor,
@@ -333,8 +335,12 @@ impl App {
 
     /// What the linter resolves citations against, read once per request.
     pub(crate) async fn evidence(&self) -> AppResult<Evidence> {
-        let (sources, incidents) = self.store.lint_evidence().await?;
-        Ok(Evidence::new(sources, incidents.into_iter().collect()))
+        let e = self.store.lint_evidence().await?;
+        Ok(Evidence::new(
+            e.sources,
+            e.incidents.into_iter().collect(),
+            Arc::new(e.access),
+        ))
     }
 
     /// A section body split into portions, parsed once per distinct text.
@@ -419,11 +425,15 @@ impl App {
         }
         let drafters = self.store.drafters(report.id, report.version_no).await?;
         let findings = self.findings_for(&t, &report).await?;
+        // A citation of evidence the actor may not see is unresolved in their eyes (and in
+        // the findings they are shown): it blocks them too, or whether an action went through
+        // would tell them the evidence exists.
+        let seen = self.findings_visible_to(actor, &t, &report).await?;
         let facts = ReportFacts {
             status: report.status,
             post,
             drafters: &drafters,
-            blocking_findings: findings.len(),
+            blocking_findings: findings.len().max(seen.len()),
         };
         let outcome = workflow::transition(&facts, action, actor)?;
         let freeze = if outcome.freezes_version {
@@ -597,7 +607,7 @@ impl App {
         let findings = if any_withheld {
             Vec::new()
         } else {
-            let evidence = self.evidence().await?;
+            let evidence = self.evidence().await?.visible_to(actor);
             self.lint_cached(&t, &rows, &evidence).to_vec()
         };
         // Who drafted the version matters only to clearing it (separation of duties), which
@@ -675,10 +685,16 @@ pub(crate) struct Evidence {
     sources: HashMap<i64, SourceFacts>,
     incidents: HashSet<i64>,
     digest: String,
+    /// Who may know each record exists (marking, owning post).
+    access: Arc<HashMap<EvidenceKey, (Classification, Option<PostCode>)>>,
 }
 
 impl Evidence {
-    fn new(sources: HashMap<i64, SourceFacts>, incidents: HashSet<i64>) -> Self {
+    fn new(
+        sources: HashMap<i64, SourceFacts>,
+        incidents: HashSet<i64>,
+        access: Arc<HashMap<EvidenceKey, (Classification, Option<PostCode>)>>,
+    ) -> Self {
         let mut ids: Vec<(&i64, &SourceFacts)> = sources.iter().collect();
         ids.sort_unstable_by_key(|(id, _)| **id);
         let mut text = String::with_capacity(ids.len() * 16 + incidents.len() * 8);
@@ -695,7 +711,39 @@ impl Evidence {
             sources,
             incidents,
             digest,
+            access,
         }
+    }
+
+    /// The part of the evidence `actor` may see. A citation of anything else lints as
+    /// unresolved, in the same words as a key that names nothing, so no finding tells a user
+    /// that a source or incident above their clearance (or another post's) exists, or how it
+    /// is graded.
+    pub(crate) fn visible_to(&self, actor: &Actor) -> Evidence {
+        let may = |key: EvidenceKey| {
+            self.access.get(&key).is_some_and(|(marking, post)| {
+                may_see(
+                    actor,
+                    &Resource::Record {
+                        post: post.as_ref(),
+                        marking: *marking,
+                    },
+                )
+            })
+        };
+        Evidence::new(
+            self.sources
+                .iter()
+                .filter(|(id, _)| may(EvidenceKey::Source(**id)))
+                .map(|(id, f)| (*id, f.clone()))
+                .collect(),
+            self.incidents
+                .iter()
+                .copied()
+                .filter(|id| may(EvidenceKey::Incident(*id)))
+                .collect(),
+            self.access.clone(),
+        )
     }
 }
 

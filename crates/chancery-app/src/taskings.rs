@@ -276,7 +276,7 @@ impl App {
         {
             let evidence = match slot {
                 Some(e) => e,
-                None => slot.insert(self.evidence().await?),
+                None => slot.insert(self.evidence().await?.visible_to(actor)),
             };
             // Cached findings come from the section heads alone; the other reports' text is
             // read, then linted in parallel (a tasking to hundreds of posts, on a cold cache).

@@ -16,6 +16,27 @@ use crate::audit::append;
 use crate::db::{Store, Tx, require_post};
 use crate::error::StoreError;
 
+/// A source or an incident, as a citation names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EvidenceKey {
+    /// `S<id>`.
+    Source(i64),
+    /// `INC<id>`.
+    Incident(i64),
+}
+
+/// What the linter resolves citations against ([`Store::lint_evidence`]).
+#[derive(Debug, Clone, Default)]
+pub struct LintEvidence {
+    /// Grade and independence root of every source.
+    pub sources: HashMap<i64, SourceFacts>,
+    /// The ids of all incidents, ascending.
+    pub incidents: Vec<i64>,
+    /// Each source's and incident's marking and owning post (sources have none): who may
+    /// know it exists.
+    pub access: HashMap<EvidenceKey, (Classification, Option<PostCode>)>,
+}
+
 /// Captured content of a source (a file or text), stored content-addressed.
 #[derive(Debug, Clone)]
 pub struct Capture {
@@ -333,33 +354,41 @@ impl Store {
 
     /// Grade and independence root of every source, for the linter.
     pub async fn source_facts(&self) -> Result<HashMap<i64, SourceFacts>, StoreError> {
-        Ok(self.lint_evidence().await?.0)
+        Ok(self.lint_evidence().await?.sources)
     }
 
     /// The ids of all incidents (what the linter needs to resolve `[@INC3]`).
     pub async fn incident_ids(&self) -> Result<Vec<i64>, StoreError> {
-        Ok(self.lint_evidence().await?.1)
+        Ok(self.lint_evidence().await?.incidents)
     }
 
     /// What the linter resolves citations against, in one narrow query: the grade and
     /// independence root of every source, and the ids of all incidents.
-    pub async fn lint_evidence(&self) -> Result<(HashMap<i64, SourceFacts>, Vec<i64>), StoreError> {
+    pub async fn lint_evidence(&self) -> Result<LintEvidence, StoreError> {
         let rows = sqlx::query(
-            "SELECT 'S' AS kind, id, derived_from, reliability, credibility FROM sources
+            "SELECT 'S' AS kind, id, derived_from, reliability, credibility, marking,
+                 NULL AS post_code FROM sources
              UNION ALL
-             SELECT 'I' AS kind, id, NULL, NULL, NULL FROM incidents",
+             SELECT 'I' AS kind, id, NULL, NULL, NULL, marking, post_code FROM incidents",
         )
         .fetch_all(&self.pool)
         .await?;
         let mut parent: HashMap<i64, Option<i64>> = HashMap::with_capacity(rows.len());
         let mut grades: Vec<(i64, Grade)> = Vec::with_capacity(rows.len());
         let mut incidents = Vec::new();
+        let mut access = HashMap::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.try_get("id")?;
+            let post = r
+                .try_get::<Option<String>, _>("post_code")?
+                .map(|p| PostCode::parse(&p).map_err(corrupt))
+                .transpose()?;
             if r.try_get::<String, _>("kind")? == "I" {
+                access.insert(EvidenceKey::Incident(id), (marking(r)?, post));
                 incidents.push(id);
                 continue;
             }
+            access.insert(EvidenceKey::Source(id), (marking(r)?, post));
             parent.insert(id, r.try_get("derived_from")?);
             let text = |c: &str| -> Result<String, StoreError> {
                 r.try_get::<Option<String>, _>(c)?
@@ -397,7 +426,11 @@ impl Store {
             })
             .collect();
         incidents.sort_unstable();
-        Ok((facts, incidents))
+        Ok(LintEvidence {
+            sources: facts,
+            incidents,
+            access,
+        })
     }
 
     /// Records an incident (its post, category and sources must exist). Returns the id.

@@ -24,7 +24,9 @@ mod web;
 pub use chancery_domain::audit::AuditRecord;
 pub use db::{Backend, OpenMode, Store, redact as redact_url};
 pub use error::StoreError;
-pub use evidence::{Capture, EngagementRow, IncidentRow, PolicyRow, SourceRow};
+pub use evidence::{
+    Capture, EngagementRow, EvidenceKey, IncidentRow, LintEvidence, PolicyRow, SourceRow,
+};
 pub use outbox::{OutboxPrune, OutboxRow, SEARCHED_KINDS};
 pub use people::UserRow;
 pub use portable::{APPEND_ONLY, EPHEMERAL, ImportSummary, TABLES};

@@ -428,12 +428,109 @@ async fn readers_and_admins_read_but_do_not_comment(backend: Backend) {
         .unwrap();
 }
 
+/// A citation of a source the user may not see reads, in their lint, exactly like a citation
+/// of a source that does not exist; and it blocks their transmission as it would for a missing
+/// source, or the action's outcome would tell them the source exists.
+async fn lint_does_not_tell_whether_evidence_above_the_users_clearance_exists(backend: Backend) {
+    use chancery_domain::lint::LintCode;
+    use chancery_domain::workflow::{Action, Refusal};
+
+    let t = TestApp::new(backend).await;
+    let tasking = t
+        .tasking("CHN-2026-0945")
+        .classification("SBU")
+        .section("summary", 0)
+        .issue()
+        .await;
+    let mut spec = crate::common::source_spec("Liaison service crossing counts");
+    spec.marking = S;
+    let secret = t.app.add_source(&t.hq, &spec, None).await.unwrap();
+    let a1 = chancery_domain::evidence::Grade::parse("A1").unwrap();
+    t.app
+        .grade_source(&t.hq, secret, a1, "The service's own count.")
+        .await
+        .unwrap();
+    let missing = secret + 1000;
+    let junior = t
+        .user("ottawa.junior2", Role::PostDrafter, "SBU", Some("OTTAWA"))
+        .await;
+    let junior_approver = t
+        .user(
+            "ottawa.junior.approver",
+            Role::PostApprover,
+            "SBU",
+            Some("OTTAWA"),
+        )
+        .await;
+    let secret_approver = t
+        .user(
+            "ottawa.secret.approver",
+            Role::PostApprover,
+            "S",
+            Some("OTTAWA"),
+        )
+        .await;
+    let body = format!(
+        "(SBU) Crossings were counted [@S{secret}].\n\n(SBU) Departures were counted [@S{missing}]."
+    );
+    t.report(&tasking, "OTTAWA")
+        .drafted_by(&junior)
+        .section("summary", &body)
+        .stage(ReportStatus::Cleared)
+        .build()
+        .await;
+
+    let e002 = |fs: &[chancery_domain::lint::Finding]| -> Vec<String> {
+        fs.iter()
+            .filter(|f| f.code == LintCode::E002)
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    let seen_by_junior = t.app.lint(&junior, &tasking, &pc("OTTAWA")).await.unwrap();
+    let messages = e002(&seen_by_junior);
+    assert_eq!(messages.len(), 2, "{seen_by_junior:#?}");
+    // The two messages differ in the paragraph number and the key alone.
+    assert_eq!(
+        messages[0]
+            .replace(&format!("S{secret}"), "S?")
+            .replace("paragraph 1", "paragraph ?"),
+        messages[1]
+            .replace(&format!("S{missing}"), "S?")
+            .replace("paragraph 2", "paragraph ?"),
+    );
+    let seen_by_hq = t
+        .app
+        .lint(&secret_approver, &tasking, &pc("OTTAWA"))
+        .await
+        .unwrap();
+    assert_eq!(
+        e002(&seen_by_hq),
+        [messages[1].clone()],
+        "a user cleared for the source sees it resolve"
+    );
+
+    // Both approvers are blocked by the missing source; only the SBU approver also by the
+    // secret one, which is unresolved in their eyes.
+    let transmit = Action::Transmit {
+        override_reason: None,
+    };
+    for (who, blocking) in [(&junior_approver, 2), (&secret_approver, 1)] {
+        match t.act(who, &tasking, "OTTAWA", transmit.clone()).await {
+            Err(AppError::Refused(Refusal::LintsBlock { count })) => {
+                assert_eq!(count, blocking, "{}", who.username)
+            }
+            other => panic!("{}: expected a lint block, got {other:?}", who.username),
+        }
+    }
+}
+
 chancery_testkit::on_every_backend!(
     paragraphs_above_clearance_are_withheld_and_the_banner_is_what_is_shown,
     banner_is_the_highest_marking_held_not_the_clearance,
     who_sees_a_report_in_each_status,
     unmarked_paragraphs_are_stored_with_the_taskings_classification,
     lint_never_quotes_paragraphs_above_the_users_clearance,
+    lint_does_not_tell_whether_evidence_above_the_users_clearance_exists,
     nobody_writes_above_their_clearance_or_overwrites_what_they_cannot_see,
     readers_and_admins_read_but_do_not_comment,
 );
