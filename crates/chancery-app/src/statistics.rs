@@ -162,6 +162,7 @@ impl App {
             format,
             options,
             dry_run,
+            &|_| {},
         )
         .await
     }
@@ -170,7 +171,10 @@ impl App {
     /// own, stored batch by batch in one transaction that records the vintage first. All or
     /// nothing (a bad row anywhere, even the last, leaves the database as it was); the same
     /// file twice changes nothing (the second import reports every observation unchanged
-    /// and records no vintage); a revised value is stored under a new vintage.
+    /// and records no vintage); a revised value is stored under a new vintage. `progress`
+    /// is told the number of observations stored (or counted, on a dry run) so far, after
+    /// each batch.
+    #[allow(clippy::too_many_arguments)]
     pub async fn import_statistics_from(
         &self,
         by: By<'_>,
@@ -179,6 +183,7 @@ impl App {
         format: Format,
         options: &ImportOptions,
         dry_run: bool,
+        progress: &(dyn Fn(u64) + Sync),
     ) -> AppResult<StatsImportReport> {
         if let By::User(a) = by
             && a.role == Role::Reader
@@ -222,7 +227,11 @@ impl App {
         let summary = loop {
             let failed = match rx.recv().await {
                 Some(Ok(Parsed::Batch(rows))) => match import.add(&rows).await {
-                    Ok(()) => continue,
+                    Ok(()) => {
+                        let (stored, unchanged) = import.counts();
+                        progress(stored + unchanged);
+                        continue;
+                    }
                     Err(e) => AppError::from(e),
                 },
                 Some(Ok(Parsed::Done { summary, sha256 })) => {

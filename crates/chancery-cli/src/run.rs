@@ -1112,11 +1112,11 @@ async fn import_statistics(
     let size = std::fs::metadata(&args.file)
         .with_context(|| format!("while reading {}", args.file.display()))?
         .len();
-    // A progress bar (bytes read) on a terminal; nothing when stderr is redirected. The file
-    // is streamed: the bar advances as the importer's parser reads it.
+    // A progress bar (bytes read, observations stored) on a terminal; nothing when stderr is
+    // redirected. The file is streamed: the bar advances as the importer's parser reads it.
     let bar = indicatif::ProgressBar::new(size).with_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} importing {bytes}/{total_bytes} ({bytes_per_sec}) {wide_bar}",
+            "{spinner} importing {bytes}/{total_bytes} ({bytes_per_sec}), {msg} {wide_bar}",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
@@ -1131,6 +1131,7 @@ async fn import_statistics(
             format,
             &options,
             args.dry_run,
+            &|n| bar.set_message(format!("{n} observations")),
         )
         .await;
     bar.finish_and_clear();

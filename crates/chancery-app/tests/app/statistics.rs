@@ -635,7 +635,9 @@ async fn import(
     bytes: Vec<u8>,
     options: &chancery_stats::ImportOptions,
 ) -> Result<chancery_app::StatsImportReport, AppError> {
-    b.app
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = b
+        .app
         .import_statistics_from(
             By::System,
             "synthetic.csv",
@@ -643,8 +645,24 @@ async fn import(
             chancery_stats::Format::Auto,
             options,
             false,
+            &|n| seen.lock().unwrap().push(n),
         )
-        .await
+        .await;
+    // Progress is reported after every batch, never falling, and ends at the whole count.
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    if let Ok(r) = &report {
+        assert_eq!(
+            seen.last().copied(),
+            Some(r.imported + r.unchanged),
+            "{seen:?}"
+        );
+        assert!(
+            seen.len() > 1,
+            "{ROWS} rows come in several batches: {seen:?}"
+        );
+    }
+    report
 }
 
 async fn nothing_stored(b: &Bare, audit_events: usize) {
