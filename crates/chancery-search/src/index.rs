@@ -55,6 +55,8 @@ pub struct SearchIndex {
     pub(crate) stats: StatsCache,
     /// Score with index-wide statistics instead (only for the benchmark's comparison).
     pub(crate) index_wide_stats: AtomicBool,
+    /// Facet values by ordinal, per segment.
+    pub(crate) facet_terms: crate::query::FacetTerms,
     /// This index's name in the database's `search_readers`: random, kept in the index
     /// folder (so a restarted server, or a CLI run on its folder, reports as the same reader);
     /// random per process for an index in memory.
@@ -147,6 +149,7 @@ impl SearchIndex {
             default_lang,
             stats: StatsCache::default(),
             index_wide_stats: AtomicBool::new(false),
+            facet_terms: Default::default(),
             reader_id,
             last_report: Mutex::new(None),
         })

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
+use std::sync::Arc;
 
 use chancery_domain::Classification;
 use chancery_domain::report::ReportStatus;
@@ -460,6 +461,7 @@ impl SearchIndex {
             ));
         let facets = FacetCollector {
             fields: f.facets().iter().map(|(n, f)| (*n, *f)).collect(),
+            terms: &self.facet_terms,
         };
         let collectors = (Count, top, facets);
         let (total, top, facet_counts) = match &stats {
@@ -614,8 +616,56 @@ fn regex_escape(s: &str) -> String {
 }
 
 /// Counts facet values over every matching document (the same set `Count` counts).
-struct FacetCollector {
+struct FacetCollector<'a> {
     fields: Vec<(&'static str, Field)>,
+    terms: &'a FacetTerms,
+}
+
+/// Each segment's facet values by ordinal, read from its dictionaries once (segments never
+/// change; a search would otherwise decode a dictionary block per value it counted).
+#[derive(Default)]
+pub(crate) struct FacetTerms(
+    std::sync::Mutex<HashMap<(tantivy::index::SegmentId, Field), TermList>>,
+);
+
+/// A facet's values by ordinal.
+type TermList = Arc<[String]>;
+
+/// Segment-and-field entries kept at most (then all forgotten: merged-away segments').
+const MAX_FACET_TERM_LISTS: usize = 512;
+
+impl FacetTerms {
+    fn of(
+        &self,
+        segment: tantivy::index::SegmentId,
+        field: Field,
+        column: &tantivy::columnar::StrColumn,
+    ) -> Arc<[String]> {
+        let lock = || {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(t) = lock().get(&(segment, field)) {
+            return t.clone();
+        }
+        let dictionary = column.dictionary();
+        let terms: Arc<[String]> = (0..column.num_terms() as u64)
+            .map(|ord| {
+                let mut bytes = Vec::new();
+                match dictionary.ord_to_term(ord, &mut bytes) {
+                    Ok(true) => String::from_utf8(bytes).unwrap_or_default(),
+                    _ => String::new(),
+                }
+            })
+            .collect();
+        let mut map = lock();
+        if map.len() >= MAX_FACET_TERM_LISTS {
+            map.clear();
+        }
+        map.insert((segment, field), terms.clone());
+        terms
+    }
 }
 
 /// Facet counts.
@@ -640,8 +690,16 @@ impl FacetFruit {
     }
 }
 
+/// One facet's column in a segment, its counts by ordinal, and its values by ordinal.
+type FacetColumn = (
+    &'static str,
+    Option<tantivy::columnar::StrColumn>,
+    Vec<u64>,
+    Arc<[String]>,
+);
+
 struct FacetSegment {
-    columns: Vec<(&'static str, Option<tantivy::columnar::StrColumn>, Vec<u64>)>,
+    columns: Vec<FacetColumn>,
     /// Matching documents not counted yet: counted a block at a time, one column after the
     /// other, which reads each column's values in a batch.
     pending: Vec<DocId>,
@@ -656,7 +714,7 @@ impl FacetSegment {
     fn flush(&mut self) {
         let docs = &self.pending;
         let ords = &mut self.ords[..docs.len()];
-        for (_, column, counts) in &mut self.columns {
+        for (_, column, counts, _) in &mut self.columns {
             let Some(column) = column else { continue };
             ords.fill(None);
             column.ords().first_vals(docs, ords);
@@ -670,7 +728,7 @@ impl FacetSegment {
     }
 }
 
-impl Collector for FacetCollector {
+impl Collector for FacetCollector<'_> {
     type Fruit = FacetFruit;
     type Child = FacetSegment;
 
@@ -684,7 +742,11 @@ impl Collector for FacetCollector {
             let field_name = segment.schema().get_field_name(*field).to_string();
             let column = segment.fast_fields().str(&field_name)?;
             let size = column.as_ref().map_or(0, |c| c.num_terms());
-            columns.push((*name, column, vec![0u64; size]));
+            let terms = column.as_ref().map_or_else(
+                || Arc::from(Vec::new()),
+                |c| self.terms.of(segment.segment_id(), *field, c),
+            );
+            columns.push((*name, column, vec![0u64; size], terms));
         }
         Ok(FacetSegment {
             columns,
@@ -732,21 +794,13 @@ impl SegmentCollector for FacetSegment {
         self.flush();
         self.columns
             .into_iter()
-            .map(|(name, column, counts)| {
+            .map(|(name, _, counts, terms)| {
                 let mut out = HashMap::new();
-                if let Some(c) = column {
-                    for (ord, n) in counts.into_iter().enumerate() {
-                        if n == 0 {
-                            continue;
-                        }
-                        let mut bytes = Vec::new();
-                        if c.dictionary()
-                            .ord_to_term(ord as u64, &mut bytes)
-                            .unwrap_or(false)
-                            && let Ok(s) = String::from_utf8(bytes)
-                        {
-                            out.insert(s, n);
-                        }
+                for (ord, n) in counts.into_iter().enumerate() {
+                    if n > 0
+                        && let Some(term) = terms.get(ord)
+                    {
+                        out.insert(term.clone(), n);
                     }
                 }
                 (name, out)
