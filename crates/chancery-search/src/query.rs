@@ -357,7 +357,7 @@ impl SearchIndex {
                     };
                     // One automaton for every language field.
                     let regex = tantivy_fst::Regex::new(&format!("{}.*", regex_escape(single)))
-                        .map(std::sync::Arc::new)
+                        .map(Arc::new)
                         .map_err(|_| {
                             QueryError::BadFilter(format!("prefix {p}*: cannot be searched"))
                         })?;
