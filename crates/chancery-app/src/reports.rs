@@ -323,16 +323,6 @@ impl App {
         Some(filter_findings(actor, r, &portions, &findings))
     }
 
-    pub(crate) async fn findings_for(
-        &self,
-        t: &TaskingRow,
-        r: &ReportRow,
-    ) -> AppResult<Vec<Finding>> {
-        let sections = self.store.sections(r.id).await?;
-        let evidence = self.evidence().await?;
-        Ok(self.lint_cached(t, &sections, &evidence).to_vec())
-    }
-
     /// What the linter resolves citations against, read once per request.
     pub(crate) async fn evidence(&self) -> AppResult<Evidence> {
         let e = self.store.lint_evidence().await?;
@@ -424,11 +414,14 @@ impl App {
             ))));
         }
         let drafters = self.store.drafters(report.id, report.version_no).await?;
-        let findings = self.findings_for(&t, &report).await?;
-        // A citation of evidence the actor may not see is unresolved in their eyes (and in
-        // the findings they are shown): it blocks them too, or whether an action went through
-        // would tell them the evidence exists.
-        let seen = self.findings_visible_to(actor, &t, &report).await?;
+        // Every finding (frozen with a transmitted version), and the ones the actor is shown:
+        // a citation of evidence they may not see is unresolved in their eyes, so it blocks
+        // them too, or whether an action went through would tell them the evidence exists.
+        let sections = self.store.sections(report.id).await?;
+        let evidence = self.evidence().await?;
+        let findings = self.lint_cached(&t, &sections, &evidence).to_vec();
+        let seen =
+            self.visible_findings_of(actor, &t, &report, &sections, &evidence.visible_to(actor));
         let facts = ReportFacts {
             status: report.status,
             post,

@@ -363,7 +363,8 @@ impl Store {
     }
 
     /// What the linter resolves citations against, in one narrow query: the grade and
-    /// independence root of every source, and the ids of all incidents.
+    /// independence root of every source, the ids of all incidents, and the marking (and,
+    /// for incidents, the post) that decide who may know each exists.
     pub async fn lint_evidence(&self) -> Result<LintEvidence, StoreError> {
         let rows = sqlx::query(
             "SELECT 'S' AS kind, id, derived_from, reliability, credibility, marking,
