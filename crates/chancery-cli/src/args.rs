@@ -165,6 +165,11 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Render every page view afresh instead of answering a repeat view of the dashboard, a
+    /// tasking or a report from the copy rendered for the same session while the data has not
+    /// changed (to measure or debug rendering).
+    #[arg(long)]
+    pub no_page_reuse: bool,
     /// This server's search index folder (default: beside an SQLite database, `DB.search`;
     /// for PostgreSQL, `./chancery-search`). Each app server needs its own.
     #[arg(long, env = "CHANCERY_SEARCH_INDEX")]

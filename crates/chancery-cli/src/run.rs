@@ -1074,6 +1074,7 @@ async fn serve(app: App, args: &ServeArgs, db: &str, lang: chancery_search::Lang
     let config = chancery_web::WebConfig {
         secure_cookies: args.secure_cookies,
         max_body_bytes: args.max_body_bytes,
+        reuse_pages: !args.no_page_reuse,
         ..chancery_web::WebConfig::default()
     };
     let state = chancery_web::AppState::new(app, config)?.with_search(crate::search::open_index(

@@ -39,7 +39,7 @@ pub use stats::{
     StoredImport, VintageRow,
 };
 pub use taskings::{TaskingImport, TaskingRow};
-pub use web::ApiTokenRow;
+pub use web::{ApiTokenRow, SessionRow};
 
 /// The current time as stored: RFC 3339, UTC, whole seconds.
 pub fn now() -> String {

@@ -47,8 +47,10 @@ pub const TABLES: &[&str] = &[
 /// re-index, and an imported database is re-indexed from its tables, so carrying it over
 /// would only replay changes the new database's index never needs); the search identity names
 /// one database, and an imported one must get its own; the search readers are the positions
-/// of running servers' indexes in that outbox.
+/// of running servers' indexes in that outbox; the data generation counts changes to one
+/// database (an imported one starts its own count).
 pub const EPHEMERAL: &[&str] = &[
+    "data_generation",
     "sessions",
     "login_throttle",
     "search_outbox",

@@ -26,21 +26,61 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<String>,
 }
 
+/// A stored session, as [`Store::session_load`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// The session's data (JSON).
+    pub data: String,
+    /// When it expires (Unix seconds).
+    pub expires_at: i64,
+    /// The data generation at the time of reading ([`Store::generation`]).
+    pub generation: i64,
+}
+
 impl Store {
-    /// The data and expiry (Unix seconds) of a live session (`now` in Unix seconds).
-    pub async fn session_load(
-        &self,
-        id: &str,
-        now: i64,
-    ) -> Result<Option<(String, i64)>, StoreError> {
-        let row =
-            sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-                .bind(id)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|r| Ok((r.try_get("data")?, r.try_get("expires_at")?)))
-            .transpose()
+    /// A live session (`now` in Unix seconds), read with the data generation in one query.
+    pub async fn session_load(&self, id: &str, now: i64) -> Result<Option<SessionRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.data, s.expires_at, g.n FROM sessions s CROSS JOIN data_generation g
+             WHERE s.id = $1 AND s.expires_at > $2",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionRow {
+                data: r.try_get("data")?,
+                expires_at: r.try_get("expires_at")?,
+                generation: r.try_get("n")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The data generation: a counter every committed change to the content tables moves
+    /// forward in its own transaction (see migration 0008 for what counts). Anything derived
+    /// from those tables under one generation may be reused while it is unchanged.
+    pub async fn generation(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT n FROM data_generation")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The tables whose changes move the data generation (those with its triggers).
+    pub async fn generation_tables(&self) -> Result<Vec<String>, StoreError> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => {
+                "SELECT DISTINCT tbl_name FROM sqlite_master
+                 WHERE type = 'trigger' AND sql LIKE '%UPDATE data_generation%' ORDER BY tbl_name"
+            }
+            crate::Backend::Postgres => {
+                "SELECT DISTINCT event_object_table::text FROM information_schema.triggers
+                 WHERE trigger_schema = current_schema() AND action_statement LIKE '%bump_data_generation%'
+                 ORDER BY 1"
+            }
+        };
+        Ok(sqlx::query_scalar(sql).fetch_all(&self.pool).await?)
     }
 
     /// Creates or replaces a session.

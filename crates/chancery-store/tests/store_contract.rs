@@ -70,6 +70,8 @@ macro_rules! on_every_backend {
 
 on_every_backend!(
     export_covers_every_table,
+    every_content_table_moves_the_generation,
+    committed_changes_move_the_generation,
     observations_are_versioned_by_vintage,
     migrations_are_idempotent,
     every_write_appends_exactly_one_audit_event,
@@ -536,6 +538,101 @@ mod contract {
             tables, listed,
             "add new tables to chancery_store::TABLES (in foreign-key order)"
         );
+    }
+
+    /// Tables whose changes do not move the data generation, each for its reason (see
+    /// migration 0008): short-lived or derived state, API tokens' last-use stamps, and
+    /// observations (always written with a new vintage, which counts).
+    const NOT_COUNTED: &[&str] = &[
+        "api_tokens",
+        "data_generation",
+        "login_throttle",
+        "observations",
+        "search_identity",
+        "search_outbox",
+        "search_readers",
+        "sessions",
+    ];
+
+    /// Every other table has the triggers that move the generation: a new table without them
+    /// would let a server reuse a page its change made stale.
+    pub(crate) async fn every_content_table_moves_the_generation(store: &Store) {
+        let expected: Vec<String> = store
+            .table_names()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| !NOT_COUNTED.contains(&t.as_str()))
+            .collect();
+        let mut counted = store.generation_tables().await.unwrap();
+        counted.sort();
+        let mut expected_sorted = expected.clone();
+        expected_sorted.sort();
+        assert_eq!(
+            counted, expected_sorted,
+            "give new tables the data generation triggers (migration 0008) or list them here"
+        );
+    }
+
+    /// Committed content changes move the generation; sessions, throttling, dry runs, unchanged
+    /// imports and rolled-back writes do not; a session is read with the current generation.
+    pub(crate) async fn committed_changes_move_the_generation(store: &Store) {
+        use chancery_store::{NewVintage, ObservationRow};
+        let g0 = store.generation().await.unwrap();
+        store.session_save("s1", "{}", i64::MAX / 2).await.unwrap();
+        store.throttle_fail("user:nobody", 100, 0).await.unwrap();
+        assert_eq!(store.generation().await.unwrap(), g0, "sessions do not count");
+        store
+            .upsert_posts(&[post("OTTAWA", "CAN")], &rec("post.load"))
+            .await
+            .unwrap();
+        let g1 = store.generation().await.unwrap();
+        assert!(g1 > g0, "a new post moves the generation ({g0} → {g1})");
+        let session = store.session_load("s1", 0).await.unwrap().unwrap();
+        assert_eq!((session.data.as_str(), session.generation), ("{}", g1));
+
+        // A write that fails rolls back its count with it.
+        let missing = store
+            .set_user_active(&name("nobody"), false, &rec("user.disable"))
+            .await;
+        assert!(missing.is_err());
+        assert_eq!(store.generation().await.unwrap(), g1);
+
+        let obs = ObservationRow {
+            country: "CAN".into(),
+            series: "asylum_claims_total".into(),
+            period: "2024".into(),
+            value: Some(1.0),
+            unit: None,
+            status: None,
+            provisional: false,
+            estimate: false,
+            break_in_series: false,
+            source_publisher: None,
+            source_title: None,
+            source_url: None,
+            note: None,
+            line: 2,
+        };
+        let vintage = NewVintage {
+            file_name: "x.csv".into(),
+            file_sha256: "x".into(),
+            format: "csv".into(),
+            imported_by: "system".into(),
+            rows_read: 1,
+            skipped: 0,
+        };
+        let audit = rec("statistics.import");
+        let import = |dry| {
+            store.import_observations(&vintage, std::slice::from_ref(&obs), dry, &audit)
+        };
+        import(true).await.unwrap();
+        assert_eq!(store.generation().await.unwrap(), g1, "a dry run writes nothing");
+        import(false).await.unwrap();
+        let g2 = store.generation().await.unwrap();
+        assert!(g2 > g1, "an import moves the generation");
+        import(false).await.unwrap();
+        assert_eq!(store.generation().await.unwrap(), g2, "an unchanged import writes nothing");
     }
 
     pub(crate) async fn every_write_appends_exactly_one_audit_event(store: &Store) {

@@ -29,6 +29,8 @@ pub struct CurrentUser {
     pub actor: Actor,
     /// The token every form must send back.
     pub csrf: String,
+    /// The data generation the session was read with (see [`crate::reuse`]).
+    pub generation: Option<i64>,
 }
 
 fn now() -> i64 {
@@ -78,6 +80,10 @@ where
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
+        // Already extracted for this request (by the page-reuse middleware).
+        if let Some(me) = parts.extensions.get::<CurrentUser>() {
+            return Ok(me.clone());
+        }
         let state = AppState::from_ref(state);
         let session = Session::from_request_parts(parts, &state)
             .await
@@ -95,9 +101,13 @@ where
             session.flush().await.map_err(internal)?;
             return Err(WebError::Unauthorized);
         }
-        let actor = match state.app.actor(&name).await {
-            Ok(a) => a,
-            Err(_) => {
+        let generation = session
+            .get::<i64>(crate::session::GENERATION)
+            .await
+            .map_err(internal)?;
+        let actor = match actor(&state, &name, generation).await {
+            Some(a) => a,
+            None => {
                 session.flush().await.map_err(internal)?;
                 return Err(WebError::Unauthorized);
             }
@@ -113,8 +123,29 @@ where
             session.insert(SEEN_AT, now).await.map_err(internal)?;
         }
         let csrf = csrf_token(&session).await?;
-        Ok(CurrentUser { actor, csrf })
+        Ok(CurrentUser {
+            actor,
+            csrf,
+            generation,
+        })
     }
+}
+
+/// The active account `name`, reused while the data generation is the one it was read under
+/// (disabling an account or changing its role moves the generation). `None` when there is no
+/// such active account.
+async fn actor(state: &AppState, name: &str, generation: Option<i64>) -> Option<Actor> {
+    if let Some(g) = generation
+        && let Some((seen, actor)) = state.actors.get(name)
+        && seen == g
+    {
+        return Some(actor);
+    }
+    let actor = state.app.actor(name).await.ok()?;
+    if let Some(g) = generation {
+        state.actors.insert(name.to_string(), (g, actor.clone()));
+    }
+    Some(actor)
 }
 
 #[derive(Template)]

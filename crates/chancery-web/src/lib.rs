@@ -13,6 +13,7 @@ mod history;
 mod pages;
 mod records;
 mod render;
+mod reuse;
 mod search_pages;
 mod session;
 mod statistics_pages;
@@ -52,6 +53,9 @@ pub struct WebConfig {
     pub max_failed_logins: i64,
     /// The window for counting failed logins.
     pub throttle_window: Duration,
+    /// Answer a repeat view of a page from the copy rendered for the same session while the
+    /// data has not changed (see `reuse`); off only to measure or debug rendering.
+    pub reuse_pages: bool,
 }
 
 impl Default for WebConfig {
@@ -63,6 +67,7 @@ impl Default for WebConfig {
             max_body_bytes: 10 * 1024 * 1024,
             max_failed_logins: 5,
             throttle_window: Duration::from_secs(15 * 60),
+            reuse_pages: true,
         }
     }
 }
@@ -81,6 +86,10 @@ pub struct AppState {
     pub(crate) html: Arc<render::HtmlCache>,
     /// This server's search index (its own; kept current from the database's outbox).
     pub search: Arc<chancery_search::SearchIndex>,
+    /// Signed-in accounts by data generation (see [`reuse`]).
+    pub(crate) actors: Arc<reuse::ActorCache>,
+    /// Rendered pages by session, URL and data generation (see [`reuse`]).
+    pub(crate) pages: Arc<reuse::PageCache>,
 }
 
 impl AppState {
@@ -97,6 +106,8 @@ impl AppState {
             dummy_hash: Arc::new(dummy_hash),
             html: Arc::new(render::HtmlCache::new(16 * 1024)),
             search: Arc::new(search),
+            actors: Arc::new(reuse::ActorCache::new(4096)),
+            pages: Arc::new(reuse::PageCache::new(reuse::PAGES)),
         })
     }
 
@@ -139,17 +150,24 @@ pub fn router(state: AppState) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     let max_body = state.config.max_body_bytes;
-    Router::new()
+    // The pages most visited, and most costly to render, are reused while nothing changed.
+    let reused = Router::new()
         .route("/", get(pages::dashboard))
+        .route("/taskings/{reference}", get(pages::tasking))
+        .route("/taskings/{reference}/reports/{post}", get(pages::report))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            reuse::reuse_pages,
+        ));
+    Router::new()
+        .merge(reused)
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/account", get(auth::account_page))
         .route("/account/password", post(auth::change_password))
         .route("/statistics", get(statistics_pages::page))
         .route("/statistics.csv", get(statistics_pages::csv))
-        .route("/taskings/{reference}", get(pages::tasking))
         .route("/taskings/{reference}/compiled", get(compiled::download))
-        .route("/taskings/{reference}/reports/{post}", get(pages::report))
         .route(
             "/taskings/{reference}/reports/{post}/new",
             post(pages::start_report),

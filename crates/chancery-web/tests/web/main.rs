@@ -17,5 +17,6 @@ mod headers;
 mod login;
 mod matrix;
 mod pages;
+mod reuse;
 mod statistics;
 mod two_servers;

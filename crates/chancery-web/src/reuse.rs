@@ -1,0 +1,121 @@
+//! Reusing what a request derived from the database while the data generation is unchanged:
+//! the signed-in account, and whole rendered pages.
+//!
+//! Every request reads the data generation with its session (one query; see
+//! [`crate::session`]), a counter every committed change to the content tables moves forward
+//! in the same transaction, whichever server or process wrote. A page rendered under
+//! generation *g* on day *d* for one session is, byte for byte, what rendering it again would
+//! give while the generation is still *g* on day *d*: its inputs are the tables, the session's
+//! account and CSRF token, the URL and today's date (timeliness), nothing else. So a repeat
+//! view costs the session query, not the page's queries and rendering. Nothing is shared
+//! between sessions, so no viewer can be served a page rendered for another; the session
+//! itself is still checked on every request (expiry, absolute timeout, a disabled account —
+//! which moves the generation and so reloads the account).
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chancery_app::cache::BoundedCache;
+use chancery_domain::user::Actor;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+
+/// Pages kept at most (a few hundred sessions' recent pages; they are small).
+pub(crate) const PAGES: usize = 256;
+/// Larger pages are not kept (bounds the cache at `PAGES` × this).
+const LARGEST_PAGE: usize = 1024 * 1024;
+
+/// Says whether a reusable page was answered from a kept copy (`hit`) or rendered (`miss`).
+pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
+/// The signed-in account by username, with the generation it was read under.
+pub type ActorCache = BoundedCache<String, (i64, Actor)>;
+
+/// A rendered page as its handler returned it.
+#[derive(Debug)]
+pub struct Page {
+    generation: i64,
+    day: String,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// Rendered pages by session and URL.
+pub type PageCache = BoundedCache<String, Arc<Page>>;
+
+/// Today (UTC), as the completeness tables compute timeliness.
+fn today() -> String {
+    chancery_store::now().get(..10).unwrap_or_default().to_string()
+}
+
+/// Middleware for page routes: answers a GET from the page kept for this session and URL when
+/// it was rendered under the current generation today; otherwise runs the handler and keeps a
+/// successful HTML page. Anything else (no session, another method, an error) passes through.
+pub async fn reuse_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET || !state.config.reuse_pages {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let me = match CurrentUser::from_request_parts(&mut parts, &state).await {
+        Ok(me) => me,
+        // The handler answers (its extractor refuses the same way).
+        Err(_) => return next.run(Request::from_parts(parts, body)).await,
+    };
+    let Some(generation) = me.generation else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    // The CSRF token is the session's own random value: one entry per session and URL.
+    let key = format!(
+        "{}\0{}\0{}",
+        me.actor.username,
+        me.csrf,
+        parts.uri.path_and_query().map_or("", |p| p.as_str())
+    );
+    let day = today();
+    if let Some(page) = state.pages.get(&key)
+        && page.generation == generation
+        && page.day == day
+    {
+        let mut headers = page.headers.clone();
+        headers.insert(X_CACHE, HeaderValue::from_static("hit"));
+        return (headers, page.body.clone()).into_response();
+    }
+    parts.extensions.insert(me);
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    response
+        .headers_mut()
+        .insert(X_CACHE, HeaderValue::from_static("miss"));
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let small = axum::body::HttpBody::size_hint(response.body())
+        .exact()
+        .is_some_and(|n| n <= LARGEST_PAGE as u64);
+    if response.status() != StatusCode::OK || !html || !small {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, LARGEST_PAGE).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be read").into_response();
+    };
+    let mut headers = parts.headers.clone();
+    headers.remove(header::SET_COOKIE);
+    headers.remove(X_CACHE);
+    state.pages.insert(
+        key,
+        Arc::new(Page {
+            generation,
+            day,
+            headers,
+            body: bytes.clone(),
+        }),
+    );
+    Response::from_parts(parts, Body::from(bytes))
+}
