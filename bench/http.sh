@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmark (issue 3, item 7): Chancery's report page and dashboard, logged in, against the
 # same bytes served as static files by nginx (the ceiling). Needs Debian wrk and nginx.
+# Two Chancery servers over the one database: the default (a repeat view is answered from the
+# page kept for the session while the data generation is unchanged) and one started with
+# --no-page-reuse, which renders every view (what a first view after a change costs).
 # Usage: bench/http.sh   (DURATION=10s CONNS=64 by default; BIN=path/to/chancery measures another
 # build, e.g. one of an older commit, instead of building this tree)
 cd "$(dirname "$0")/.."
@@ -21,11 +24,21 @@ PW=$(awk '$1 == "hq.editor" { print $5 }' "$WORK/demo.txt")
 PORT=$(free_port)
 $BIN --database "$DB" serve --bind "127.0.0.1:$PORT" 2> "$WORK/server.log" &
 SERVER=$!
+RPORT=$(free_port)
+$BIN --database "$DB" serve --no-page-reuse --search-index "$WORK/rendering.search" \
+  --bind "127.0.0.1:$RPORT" 2> "$WORK/rendering.log" &
+RENDERING=$!
 NGINX_PID=""
-cleanup() { kill "$SERVER" 2>/dev/null || true; [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() {
+  kill "$SERVER" "$RENDERING" 2>/dev/null || true
+  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 BASE="http://127.0.0.1:$PORT"
+RBASE="http://127.0.0.1:$RPORT"
 wait_http "$BASE/healthz"
+wait_http "$RBASE/healthz"
 login "$BASE" hq.editor "$PW" "$WORK/jar"
 COOKIE="Cookie: chancery_session=$(cookie_of "$WORK/jar")"
 
@@ -56,8 +69,11 @@ echo "report page: $(wc -c < "$WORK/www/report.html") bytes; dashboard: $(wc -c 
 # The middleware stack alone, for reference: where a page's time goes.
 wrk_run chancery-healthz "$BASE/healthz"
 wrk_run chancery-report "$BASE/taskings/CHN-2026-0001/reports/OTTAWA" -H "$COOKIE"
+wrk_run chancery-report-rendered "$RBASE/taskings/CHN-2026-0001/reports/OTTAWA" -H "$COOKIE"
 wrk_run nginx-report "http://127.0.0.1:$NPORT/report.html"
 wrk_run chancery-dashboard "$BASE/" -H "$COOKIE"
+wrk_run chancery-dashboard-rendered "$RBASE/" -H "$COOKIE"
 wrk_run nginx-dashboard "http://127.0.0.1:$NPORT/dashboard.html"
 ratio() { python3 -c "print(f'{float(open(\"$WORK/$1.rps\").read()) / float(open(\"$WORK/$2.rps\").read()) * 100:.1f}%')"; }
-echo "report page: Chancery at $(ratio chancery-report nginx-report) of nginx; dashboard: $(ratio chancery-dashboard nginx-dashboard) of nginx"
+echo "report page: Chancery at $(ratio chancery-report nginx-report) of nginx ($(ratio chancery-report-rendered nginx-report) rendering every view)"
+echo "dashboard: Chancery at $(ratio chancery-dashboard nginx-dashboard) of nginx ($(ratio chancery-dashboard-rendered nginx-dashboard) rendering every view)"

@@ -4,7 +4,8 @@
 # functions with the most samples, self and inclusive. Needs Debian wrk and linux-perf.
 # Build with line tables for readable stacks: CARGO_PROFILE_RELEASE_DEBUG=line-tables-only.
 # Usage: bench/profile.sh [PATH]   (default the OTTAWA report page; SECONDS_=5, CONNS=64;
-#        BIN=path/to/chancery profiles another build)
+#        BIN=path/to/chancery profiles another build; SERVE_ARGS=--no-page-reuse profiles
+#        rendering, which a repeat view otherwise skips)
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf" >&2; exit 1; }
@@ -18,7 +19,7 @@ DB="sqlite:$WORK/bench.db"
 $BIN --database "$DB" demo --no-serve > "$WORK/demo.txt"
 PW=$(awk '$1 == "hq.editor" { print $5 }' "$WORK/demo.txt")
 PORT=$(free_port)
-$BIN --database "$DB" serve --bind "127.0.0.1:$PORT" 2> "$WORK/server.log" &
+$BIN --database "$DB" serve ${SERVE_ARGS:-} --bind "127.0.0.1:$PORT" 2> "$WORK/server.log" &
 SERVER=$!
 cleanup() { kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
