@@ -4,6 +4,11 @@
 //! incident is a new key. That keeps the caches correct with any number of app servers over
 //! one database without any invalidation. Access decisions are never cached: callers filter
 //! cached results for each viewer, every time.
+//!
+//! What is read from mutable rows (the evidence locker) is kept by data generation
+//! ([`chancery_store::Store::generation`]), read from the database just before: an entry kept
+//! under generation *g* holds the tables as they were at *g*, so it is exactly what a read now
+//! would return while the generation is still *g*.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -78,6 +83,10 @@ pub(crate) struct Caches {
     /// All lint findings of a report (before per-viewer filtering), keyed by a digest of every
     /// input of the linter: the tasking spec, each section body, and the evidence facts.
     pub findings: BoundedCache<String, Arc<[Finding]>>,
+    /// The evidence facts the linter resolves citations against, by data generation.
+    pub evidence: BoundedCache<i64, Arc<crate::reports::Evidence>>,
+    /// Every source (before filtering per viewer), by data generation.
+    pub sources: BoundedCache<i64, Arc<[chancery_store::SourceRow]>>,
 }
 
 impl Default for Caches {
@@ -85,6 +94,8 @@ impl Default for Caches {
         Caches {
             sections: BoundedCache::new(4096),
             findings: BoundedCache::new(1024),
+            evidence: BoundedCache::new(4),
+            sources: BoundedCache::new(4),
         }
     }
 }

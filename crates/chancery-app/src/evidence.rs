@@ -125,11 +125,16 @@ impl App {
 
     /// Sources the actor may see.
     pub async fn list_sources(&self, actor: &Actor) -> AppResult<Vec<SourceRow>> {
-        Ok(self
-            .store
-            .sources()
-            .await?
-            .into_iter()
+        let generation = self.store.generation().await?;
+        let all = match self.cache.sources.get(&generation) {
+            Some(all) => all,
+            None => self
+                .cache
+                .sources
+                .insert(generation, self.store.sources().await?.into()),
+        };
+        Ok(all
+            .iter()
             .filter(|s| {
                 may_see(
                     actor,
@@ -139,6 +144,7 @@ impl App {
                     },
                 )
             })
+            .cloned()
             .collect())
     }
 

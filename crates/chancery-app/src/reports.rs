@@ -323,14 +323,20 @@ impl App {
         Some(filter_findings(actor, r, &portions, &findings))
     }
 
-    /// What the linter resolves citations against, read once per request.
-    pub(crate) async fn evidence(&self) -> AppResult<Evidence> {
+    /// What the linter resolves citations against, read once per request (kept by data
+    /// generation: one small query while nothing changed).
+    pub(crate) async fn evidence(&self) -> AppResult<Arc<Evidence>> {
+        let generation = self.store.generation().await?;
+        if let Some(e) = self.cache.evidence.get(&generation) {
+            return Ok(e);
+        }
         let e = self.store.lint_evidence().await?;
-        Ok(Evidence::new(
+        let evidence = Evidence::new(
             e.sources,
             e.incidents.into_iter().collect(),
             Arc::new(e.access),
-        ))
+        );
+        Ok(self.cache.evidence.insert(generation, Arc::new(evidence)))
     }
 
     /// A section body split into portions, parsed once per distinct text.

@@ -581,7 +581,11 @@ mod contract {
         let g0 = store.generation().await.unwrap();
         store.session_save("s1", "{}", i64::MAX / 2).await.unwrap();
         store.throttle_fail("user:nobody", 100, 0).await.unwrap();
-        assert_eq!(store.generation().await.unwrap(), g0, "sessions do not count");
+        assert_eq!(
+            store.generation().await.unwrap(),
+            g0,
+            "sessions do not count"
+        );
         store
             .upsert_posts(&[post("OTTAWA", "CAN")], &rec("post.load"))
             .await
@@ -623,16 +627,23 @@ mod contract {
             skipped: 0,
         };
         let audit = rec("statistics.import");
-        let import = |dry| {
-            store.import_observations(&vintage, std::slice::from_ref(&obs), dry, &audit)
-        };
+        let import =
+            |dry| store.import_observations(&vintage, std::slice::from_ref(&obs), dry, &audit);
         import(true).await.unwrap();
-        assert_eq!(store.generation().await.unwrap(), g1, "a dry run writes nothing");
+        assert_eq!(
+            store.generation().await.unwrap(),
+            g1,
+            "a dry run writes nothing"
+        );
         import(false).await.unwrap();
         let g2 = store.generation().await.unwrap();
         assert!(g2 > g1, "an import moves the generation");
         import(false).await.unwrap();
-        assert_eq!(store.generation().await.unwrap(), g2, "an unchanged import writes nothing");
+        assert_eq!(
+            store.generation().await.unwrap(),
+            g2,
+            "an unchanged import writes nothing"
+        );
     }
 
     pub(crate) async fn every_write_appends_exactly_one_audit_event(store: &Store) {

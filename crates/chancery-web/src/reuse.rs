@@ -50,7 +50,10 @@ pub type PageCache = BoundedCache<String, Arc<Page>>;
 
 /// Today (UTC), as the completeness tables compute timeliness.
 fn today() -> String {
-    chancery_store::now().get(..10).unwrap_or_default().to_string()
+    chancery_store::now()
+        .get(..10)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Middleware for page routes: answers a GET from the page kept for this session and URL when
@@ -103,7 +106,11 @@ pub async fn reuse_pages(State(state): State<AppState>, request: Request, next: 
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, LARGEST_PAGE).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be read").into_response();
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the page could not be read",
+        )
+            .into_response();
     };
     let mut headers = parts.headers.clone();
     headers.remove(header::SET_COOKIE);

@@ -36,7 +36,10 @@ async fn repeat_views_are_reused_until_the_data_changes(backend: Backend) {
             ("miss", "hit"),
             "GET {path}"
         );
-        assert_eq!(first.bytes, again.bytes, "GET {path}: a reused page differs");
+        assert_eq!(
+            first.bytes, again.bytes,
+            "GET {path}: a reused page differs"
+        );
         assert!(again.headers.get("set-cookie").is_none());
     }
 
@@ -63,7 +66,11 @@ async fn repeat_views_are_reused_until_the_data_changes(backend: Backend) {
             ],
         )
         .await;
-    assert!(saved.status.is_success() || saved.status.is_redirection(), "{}", saved.body);
+    assert!(
+        saved.status.is_success() || saved.status.is_redirection(),
+        "{}",
+        saved.body
+    );
     let after = view(&mut drafter, &london).await;
     assert_eq!(cache(&after), "miss");
     assert!(after.body.contains("Reused pages never hide a change."));
@@ -77,7 +84,11 @@ async fn repeat_views_are_reused_until_the_data_changes(backend: Backend) {
         .post("/logout", &[("csrf", &csrf)])
         .await
         .assert_redirect("/login");
-    assert_eq!(cache(&view(&mut drafter, &london).await), "hit", "sessions do not count");
+    assert_eq!(
+        cache(&view(&mut drafter, &london).await),
+        "hit",
+        "sessions do not count"
+    );
     let store = app.store();
     let approver = app.actor("london.approver").await;
     app.state
