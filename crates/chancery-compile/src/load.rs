@@ -6,7 +6,7 @@
 //! never enters the document: a withheld paragraph is only its marker, and its citations are
 //! neither numbered nor resolved.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chancery_app::{App, CompletenessRow};
 use chancery_domain::Classification;
@@ -256,6 +256,9 @@ pub(crate) async fn load(
         .collect();
     let mut chapters = Vec::new();
     let mut manifest_versions = Vec::new();
+    // The paragraphs each post's chapter shows in full, by (section key, index): the frozen
+    // findings the completeness table names are only those about what the reader can read.
+    let mut shown: HashMap<&str, HashSet<(String, usize)>> = HashMap::new();
     for post in &spec.addressees {
         let (Some(inc), Some(version)) =
             (included.get(post.as_str()), parsed.remove(post.as_str()))
@@ -304,6 +307,10 @@ pub(crate) async fn load(
                     continue;
                 }
                 banner = banner.max(p.marking);
+                shown
+                    .entry(post.as_str())
+                    .or_default()
+                    .insert((template.key.to_string(), p.index));
                 let refs = cited
                     .into_iter()
                     .map(|c| CitationRef {
@@ -488,6 +495,7 @@ pub(crate) async fn load(
                 row,
                 posts.get(post.as_str()),
                 included.get(post.as_str()),
+                shown.get(post.as_str()),
                 first_transmitted.get(post.as_str()),
                 &date,
                 &due,
@@ -551,6 +559,7 @@ fn summary_row(
     row: &CompletenessRow,
     info: Option<&chancery_domain::post::Post>,
     included: Option<&Included>,
+    shown: Option<&HashSet<(String, usize)>>,
     first: Option<&String>,
     date: &str,
     due: &str,
@@ -572,10 +581,23 @@ fn summary_row(
     };
     let (overridden_codes, override_reason) = match included {
         Some(inc) => {
+            // Frozen at transmission against everything stored: a finding about a paragraph
+            // the reader is not shown would tell them something about its text.
+            let readable = |f: &serde_json::Value| {
+                let section = f.get("section").and_then(|s| s.as_str());
+                let index = f.get("portion").and_then(|p| p.as_u64());
+                match (section, index.and_then(|i| usize::try_from(i).ok())) {
+                    (Some(section), Some(index)) => {
+                        shown.is_some_and(|s| s.contains(&(section.to_string(), index)))
+                    }
+                    _ => true,
+                }
+            };
             let mut codes: Vec<String> =
                 serde_json::from_str::<Vec<serde_json::Value>>(&inc.version.findings_json)
                     .unwrap_or_default()
                     .iter()
+                    .filter(|f| readable(f))
                     .filter_map(|f| f.get("code").and_then(|c| c.as_str()).map(String::from))
                     .collect();
             codes.sort();

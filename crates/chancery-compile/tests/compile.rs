@@ -155,6 +155,49 @@ async fn a_reader_never_receives_a_paragraph_above_their_clearance_in_any_format
     );
 }
 
+/// The findings frozen at transmission (computed over everything stored) are named in the
+/// completeness table only where the reader can read the paragraph they are about.
+async fn overridden_findings_are_named_only_for_paragraphs_the_reader_may_read(backend: Backend) {
+    let f = Fixture::staffed(backend).await;
+    let t = f.tasking("CHN-2026-0101", &[("summary", "Summary")]).await;
+    let u = f
+        .source("Population estimates", Classification::Unclassified, true)
+        .await;
+    let summary = format!(
+        "(U) Arrivals are counted by the department [@S{u}].\n\n(C) {CONFIDENTIAL} puts 312 people in detention."
+    );
+    f.report(
+        &t,
+        "OTTAWA",
+        &[("summary", &summary)],
+        ReportStatus::Accepted,
+    )
+    .await;
+    let overridden = |doc: &Document| {
+        let row = doc
+            .completeness
+            .iter()
+            .find(|s| s.post == "OTTAWA")
+            .unwrap();
+        assert!(row.included && row.override_reason.is_some());
+        row.overridden_codes.clone()
+    };
+    let hq = f.compile("hq.editor", &t, &Options::default()).await;
+    assert_eq!(
+        overridden(&hq),
+        ["E001"],
+        "the uncited figure in the (C) paragraph"
+    );
+    let reader = f.compile("reader", &t, &Options::default()).await;
+    assert_eq!(overridden(&reader), Vec::<String>::new());
+    for (format, out) in all_text(&reader) {
+        assert!(
+            !out.contains("E001"),
+            "{format:?} names a finding on a withheld paragraph"
+        );
+    }
+}
+
 async fn a_release_edition_holds_only_releasable_paragraphs_and_no_markers(backend: Backend) {
     let f = Fixture::staffed(backend).await;
     let (t, [u, sbu, _]) = mixed(&f).await;
@@ -661,6 +704,7 @@ chancery_testkit::on_every_backend!(
     the_demo_tasking_compiles_to_stable_markdown_cable_and_json,
     compiling_twice_gives_the_same_bytes_in_every_format,
     a_reader_never_receives_a_paragraph_above_their_clearance_in_any_format,
+    overridden_findings_are_named_only_for_paragraphs_the_reader_may_read,
     a_release_edition_holds_only_releasable_paragraphs_and_no_markers,
     endnotes_are_numbered_by_first_use_and_a_deleted_source_is_named,
     without_accepted_reports_there_is_still_a_cover_and_the_completeness_table,
