@@ -497,8 +497,12 @@ pub(crate) async fn load(
                 included.get(post.as_str()),
                 shown.get(post.as_str()),
                 first_transmitted.get(post.as_str()),
-                &date,
-                &due,
+                timeliness(
+                    &row.status,
+                    first_transmitted.get(post.as_str()),
+                    &date,
+                    &due,
+                ),
             )
         })
         .collect();
@@ -554,19 +558,10 @@ fn day(ts: &str) -> String {
     ts.get(..10).unwrap_or(ts).to_string()
 }
 
-fn summary_row(
-    post: &PostCode,
-    row: &CompletenessRow,
-    info: Option<&chancery_domain::post::Post>,
-    included: Option<&Included>,
-    shown: Option<&HashSet<(String, usize)>>,
-    first: Option<&String>,
-    date: &str,
-    due: &str,
-) -> PostSummary {
-    // Timeliness from the data, never the clock: the first transmission against the due date,
-    // or, before any, the compilation's date against it.
-    let timeliness = if row.status == "not_received" {
+/// Timeliness from the data, never the clock: the first transmission against the due date,
+/// or, before any, the compilation's date against it.
+fn timeliness(status: &str, first: Option<&String>, date: &str, due: &str) -> String {
+    if status == "not_received" {
         "-".to_string()
     } else if let Some(first) = first {
         if day(first).as_str() <= due {
@@ -578,7 +573,18 @@ fn summary_row(
         "late".into()
     } else {
         "pending".into()
-    };
+    }
+}
+
+fn summary_row(
+    post: &PostCode,
+    row: &CompletenessRow,
+    info: Option<&chancery_domain::post::Post>,
+    included: Option<&Included>,
+    shown: Option<&HashSet<(String, usize)>>,
+    first: Option<&String>,
+    timeliness: String,
+) -> PostSummary {
     let (overridden_codes, override_reason) = match included {
         Some(inc) => {
             // Frozen at transmission against everything stored: a finding about a paragraph
