@@ -70,10 +70,12 @@ echo "report page: $(wc -c < "$WORK/www/report.html") bytes; dashboard: $(wc -c 
 wrk_run chancery-healthz "$BASE/healthz"
 wrk_run chancery-report "$BASE/taskings/CHN-2026-0001/reports/OTTAWA" -H "$COOKIE"
 wrk_run chancery-report-rendered "$RBASE/taskings/CHN-2026-0001/reports/OTTAWA" -H "$COOKIE"
+# As a browser asks for it (gzip; the ratio below is against nginx's uncompressed bytes).
+wrk_run chancery-report-gzip "$BASE/taskings/CHN-2026-0001/reports/OTTAWA" -H "$COOKIE" -H "Accept-Encoding: gzip, deflate, br"
 wrk_run nginx-report "http://127.0.0.1:$NPORT/report.html"
 wrk_run chancery-dashboard "$BASE/" -H "$COOKIE"
 wrk_run chancery-dashboard-rendered "$RBASE/" -H "$COOKIE"
 wrk_run nginx-dashboard "http://127.0.0.1:$NPORT/dashboard.html"
 ratio() { python3 -c "print(f'{float(open(\"$WORK/$1.rps\").read()) / float(open(\"$WORK/$2.rps\").read()) * 100:.1f}%')"; }
-echo "report page: Chancery at $(ratio chancery-report nginx-report) of nginx ($(ratio chancery-report-rendered nginx-report) rendering every view)"
+echo "report page: Chancery at $(ratio chancery-report nginx-report) of nginx ($(ratio chancery-report-rendered nginx-report) rendering every view, $(ratio chancery-report-gzip nginx-report) gzip-encoded)"
 echo "dashboard: Chancery at $(ratio chancery-dashboard nginx-dashboard) of nginx ($(ratio chancery-dashboard-rendered nginx-dashboard) rendering every view)"

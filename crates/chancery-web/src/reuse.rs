@@ -36,13 +36,58 @@ pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 /// The signed-in account by username, with the generation it was read under.
 pub type ActorCache = BoundedCache<String, (i64, Actor)>;
 
-/// A rendered page as its handler returned it.
+/// A rendered page as its handler returned it, with its gzip encoding made once (browsers
+/// ask for gzip; compressing a kept page on every view would cost more than the view).
 #[derive(Debug)]
 pub struct Page {
     generation: i64,
     day: String,
     headers: HeaderMap,
     body: Bytes,
+    gzip: Bytes,
+}
+
+impl Page {
+    /// The page as a response, gzip-encoded when the request accepts it.
+    fn respond(&self, accepts_gzip: bool, cache: &'static str) -> Response {
+        let mut headers = self.headers.clone();
+        headers.insert(X_CACHE, HeaderValue::from_static(cache));
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        if accepts_gzip {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            (headers, self.gzip.clone()).into_response()
+        } else {
+            (headers, self.body.clone()).into_response()
+        }
+    }
+}
+
+/// Whether `Accept-Encoding` allows gzip (`gzip` or `*`, with a q-value above zero).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && q > 0.0
+        })
+}
+
+fn gzip(body: &[u8]) -> std::io::Result<Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::default(),
+    );
+    encoder.write_all(body)?;
+    Ok(encoder.finish()?.into())
 }
 
 /// Rendered pages by session and URL.
@@ -80,13 +125,12 @@ pub async fn reuse_pages(State(state): State<AppState>, request: Request, next: 
         parts.uri.path_and_query().map_or("", |p| p.as_str())
     );
     let day = today();
+    let gzip_ok = accepts_gzip(&parts.headers);
     if let Some(page) = state.pages.get(&key)
         && page.generation == generation
         && page.day == day
     {
-        let mut headers = page.headers.clone();
-        headers.insert(X_CACHE, HeaderValue::from_static("hit"));
-        return (headers, page.body.clone()).into_response();
+        return page.respond(gzip_ok, "hit");
     }
     parts.extensions.insert(me);
     let mut response = next.run(Request::from_parts(parts, body)).await;
@@ -112,17 +156,59 @@ pub async fn reuse_pages(State(state): State<AppState>, request: Request, next: 
         )
             .into_response();
     };
-    let mut headers = parts.headers.clone();
+    let Ok(gzip) = gzip(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let mut headers = parts.headers;
     headers.remove(header::SET_COOKIE);
     headers.remove(X_CACHE);
-    state.pages.insert(
-        key,
-        Arc::new(Page {
-            generation,
-            day,
-            headers,
-            body: bytes.clone(),
-        }),
-    );
-    Response::from_parts(parts, Body::from(bytes))
+    let page = Page {
+        generation,
+        day,
+        headers,
+        body: bytes,
+        gzip,
+    };
+    let response = page.respond(gzip_ok, "miss");
+    state.pages.insert(key, Arc::new(page));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepts(value: &str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        accepts_gzip(&headers)
+    }
+
+    #[test]
+    fn gzip_is_sent_only_when_accepted() {
+        assert!(accepts("gzip"));
+        assert!(accepts("gzip, deflate, br, zstd"));
+        assert!(accepts("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts("*"));
+        assert!(!accepts("gzip;q=0"));
+        assert!(!accepts("br, deflate"));
+        assert!(!accepts("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn the_kept_gzip_decodes_to_the_page() {
+        use std::io::Read;
+        let page = "<p>page</p>".repeat(1000);
+        let packed = gzip(page.as_bytes()).unwrap();
+        assert!(packed.len() < page.len() / 10);
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, page);
+    }
 }

@@ -3,7 +3,8 @@
 //! unchanged — and never once anything it shows has changed, for another session, or after
 //! the session ended.
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use chancery_domain::audit::sha256_hex;
 use chancery_domain::ids::Username;
 use chancery_web::WebConfig;
@@ -42,6 +43,27 @@ async fn repeat_views_are_reused_until_the_data_changes(backend: Backend) {
         );
         assert!(again.headers.get("set-cookie").is_none());
     }
+
+    // A browser asking for gzip gets the same page, compressed (once, when it was kept).
+    let plain = view(&mut drafter, &london).await;
+    let packed = drafter
+        .send(
+            Request::get(london.as_str())
+                .header("accept-encoding", "gzip, deflate, br")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    packed.assert_status(StatusCode::OK);
+    assert_eq!(cache(&packed), "hit");
+    assert_eq!(packed.headers["content-encoding"], "gzip");
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&packed.bytes[..]),
+        &mut unpacked,
+    )
+    .unwrap();
+    assert_eq!(unpacked, plain.bytes);
 
     // Another session of the same account has its own pages (its own CSRF token).
     let mut other = app.login("london.drafter").await;
