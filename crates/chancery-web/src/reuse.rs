@@ -27,7 +27,7 @@ use crate::auth::CurrentUser;
 
 /// Pages kept at most (a few hundred sessions' recent pages; they are small).
 pub(crate) const PAGES: usize = 256;
-/// Larger pages are not kept (bounds the cache at `PAGES` × this).
+/// Larger pages are not kept (bounds the cache at `PAGES` × this, plus their gzip copies).
 const LARGEST_PAGE: usize = 1024 * 1024;
 
 /// Says whether a reusable page was answered from a kept copy (`hit`) or rendered (`miss`).
