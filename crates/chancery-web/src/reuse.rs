@@ -197,6 +197,18 @@ mod tests {
         assert!(!accepts("br, deflate"));
         assert!(!accepts("identity"));
         assert!(!accepts_gzip(&HeaderMap::new()));
+        // Malformed values: a q-value that does not parse counts as absent (q=1), a negative
+        // one as refusal, and empty items or unknown codings are ignored.
+        assert!(accepts("gzip;q=abc"));
+        assert!(!accepts("gzip;q=-1"));
+        assert!(!accepts(",,;q=1, ;"));
+        assert!(accepts(" , gzip ,"));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_bytes(b"gz\xffip").unwrap(),
+        );
+        assert!(!accepts_gzip(&headers), "not text: ignored");
     }
 
     #[test]
