@@ -2,15 +2,21 @@
 //! transaction (chancery-store), streaming. Idempotent: the same file again changes nothing.
 //!
 //! A parser thread reads the file (hashing it as it goes) and hands batches of observations
-//! over a bounded channel to the writer, which inserts them while the next batch is parsed.
-//! Memory stays at a few batches whatever the file's size. The first parse or database error
-//! stops both sides and rolls the transaction back: nothing of the file is stored.
+//! over a bounded channel to the writer, which compares them with what is stored while the
+//! next batch is parsed and keeps the new or changed ones (about 50 bytes each, text shared);
+//! at the end of the file they are written as one block per (series, country). The first
+//! parse or database error stops both sides and rolls the transaction back: nothing of the
+//! file is stored.
 
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
+use std::sync::Arc;
 
 use chancery_domain::audit::hex_encode;
 use chancery_domain::user::Role;
-use chancery_stats::{Format, ImportError, ImportOptions, Observation, Summary};
+use chancery_stats::{
+    Country, Format, ImportError, ImportOptions, Observation, Period, SourceInfo, Summary,
+};
 use chancery_store::{IMPORT_BATCH, NewVintage, ObservationRow};
 use serde::Serialize;
 use serde_json::json;
@@ -55,23 +61,69 @@ pub struct StatsImportReport {
     pub dry_run: bool,
 }
 
-fn row(o: &Observation) -> ObservationRow {
-    let source = o.source.as_deref();
-    ObservationRow {
-        country: o.country.as_str().to_string(),
-        series: o.series.to_string(),
-        period: o.period.to_string(),
-        value: o.value,
-        unit: o.unit.as_deref().map(str::to_string),
-        status: o.flags.status.as_deref().map(str::to_string),
-        provisional: o.flags.provisional,
-        estimate: o.flags.estimate,
-        break_in_series: o.flags.break_in_series,
-        source_publisher: source.and_then(|s| s.publisher.clone()),
-        source_title: source.and_then(|s| s.title.clone()),
-        source_url: source.and_then(|s| s.url.clone()),
-        note: o.note.as_deref().map(str::to_string),
-        line: i64::try_from(o.line).unwrap_or(i64::MAX),
+/// A source's publisher, title and URL, shared.
+type SourceFields = [Option<Arc<str>>; 3];
+
+/// Turns parsed observations into rows to store, sharing text instead of copying it: the
+/// parser already shares series, units, statuses and notes; countries, periods and source
+/// fields are shared here, so a row costs no allocation once its strings have been seen.
+#[derive(Default)]
+struct Rows {
+    countries: HashMap<Country, Arc<str>>,
+    periods: HashMap<Period, Arc<str>>,
+    /// The last source seen (files name one or a few) and its fields.
+    source: Option<(Arc<SourceInfo>, SourceFields)>,
+}
+
+impl Rows {
+    fn row(&mut self, o: &Observation) -> ObservationRow {
+        let country = Arc::clone(
+            self.countries
+                .entry(o.country)
+                .or_insert_with(|| Arc::from(o.country.as_str())),
+        );
+        let period = Arc::clone(
+            self.periods
+                .entry(o.period)
+                .or_insert_with(|| Arc::from(o.period.to_string())),
+        );
+        let [publisher, title, url] = match &o.source {
+            None => [None, None, None],
+            Some(source) => {
+                if !self
+                    .source
+                    .as_ref()
+                    .is_some_and(|(last, _)| Arc::ptr_eq(last, source))
+                {
+                    let field = |f: &Option<String>| f.as_deref().map(Arc::from);
+                    let fields = [
+                        field(&source.publisher),
+                        field(&source.title),
+                        field(&source.url),
+                    ];
+                    self.source = Some((Arc::clone(source), fields));
+                }
+                self.source
+                    .as_ref()
+                    .map_or([None, None, None], |(_, fields)| fields.clone())
+            }
+        };
+        ObservationRow {
+            country,
+            series: Arc::clone(&o.series),
+            period,
+            value: o.value,
+            unit: o.unit.clone(),
+            status: o.flags.status.clone(),
+            provisional: o.flags.provisional,
+            estimate: o.flags.estimate,
+            break_in_series: o.flags.break_in_series,
+            source_publisher: publisher,
+            source_title: title,
+            source_url: url,
+            note: o.note.clone(),
+            line: i64::try_from(o.line).unwrap_or(i64::MAX),
+        }
     }
 }
 
@@ -81,7 +133,7 @@ const BATCHES_IN_FLIGHT: usize = 4;
 /// What the parser thread hands the writer, in this order: the format, batches, the end.
 enum Parsed {
     Format(Format),
-    Batch(Vec<ObservationRow>),
+    Batch(Vec<Observation>),
     Done { summary: Summary, sha256: String },
 }
 
@@ -124,7 +176,7 @@ fn parse(
         chancery_stats::open(Cursor::new(prefix).chain(&mut input), format, options)?;
     let mut batch = Vec::with_capacity(IMPORT_BATCH);
     for obs in &mut observations {
-        batch.push(row(&obs?));
+        batch.push(obs?);
         if batch.len() == IMPORT_BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(IMPORT_BATCH));
             if out.blocking_send(Ok(Parsed::Batch(full))).is_err() {
@@ -224,9 +276,14 @@ impl App {
             skipped: 0,
         };
         let mut import = self.store.begin_import(&vintage, dry_run).await?;
+        // Converted here rather than on the parser thread, which has the more work of the two.
+        let mut rows = Rows::default();
         let summary = loop {
             let failed = match rx.recv().await {
-                Some(Ok(Parsed::Batch(rows))) => match import.add(&rows).await {
+                Some(Ok(Parsed::Batch(batch))) => match import
+                    .add(&batch.iter().map(|o| rows.row(o)).collect::<Vec<_>>())
+                    .await
+                {
                     Ok(()) => {
                         let (stored, unchanged) = import.counts();
                         progress(stored + unchanged);

@@ -154,7 +154,7 @@ impl Store {
         self.backend
     }
 
-    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+    pub(crate) fn migrator(&self) -> &'static sqlx::migrate::Migrator {
         match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,

@@ -9,6 +9,7 @@
 //! and get [`StoreError::Conflict`] if someone else wrote in between.
 
 mod audit;
+mod blocks;
 mod db;
 mod edits;
 mod error;

@@ -36,7 +36,7 @@ pub const TABLES: &[&str] = &[
     "engagements",
     "policy_measures",
     "vintages",
-    "observations",
+    "observation_blocks",
     "indicator_catalogues",
     "statistics_sources",
     "audit_events",

@@ -1,29 +1,32 @@
 //! Official statistics: vintages and observations.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chancery_domain::audit::AuditRecord;
 use sqlx::Row;
 
 use crate::audit::append;
+use crate::blocks::{Attributes, Block, Pending, encode};
 use crate::db::{Store, Tx};
 use crate::error::StoreError;
 
-/// One observation to store, already validated and normalised by the importer.
+/// One observation to store, already validated and normalised by the importer. Text is
+/// shared (`Arc<str>`): an importer hands the same unit, status or source to many rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservationRow {
     /// ISO 3166-1 alpha-3.
-    pub country: String,
+    pub country: Arc<str>,
     /// Series code.
-    pub series: String,
+    pub series: Arc<str>,
     /// Canonical period.
-    pub period: String,
+    pub period: Arc<str>,
     /// Value (None: published as missing).
     pub value: Option<f64>,
     /// Unit.
-    pub unit: Option<String>,
+    pub unit: Option<Arc<str>>,
     /// Raw status code.
-    pub status: Option<String>,
+    pub status: Option<Arc<str>>,
     /// Provisional figure.
     pub provisional: bool,
     /// Estimated figure.
@@ -31,13 +34,13 @@ pub struct ObservationRow {
     /// Break in series.
     pub break_in_series: bool,
     /// Publisher named in the file.
-    pub source_publisher: Option<String>,
+    pub source_publisher: Option<Arc<str>>,
     /// Title named in the file.
-    pub source_title: Option<String>,
+    pub source_title: Option<Arc<str>>,
     /// URL named in the file.
-    pub source_url: Option<String>,
+    pub source_url: Option<Arc<str>>,
     /// Note.
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
     /// Line (or cell index) in the file.
     pub line: i64,
 }
@@ -87,29 +90,31 @@ pub struct VintageRow {
     pub imported_by: String,
 }
 
-type Key = (String, String, String);
-type Current = (Option<f64>, Option<String>, Option<String>);
+/// (series, country): one block per pair and vintage.
+type Pair = (Arc<str>, Arc<str>);
+/// What decides whether an observation changed: value, unit and status.
+type Current = (Option<f64>, Option<Arc<str>>, Option<Arc<str>>);
+/// Hash maps keyed by what an import file supplies: foldhash is fast on short keys and seeded
+/// per process, so a crafted file cannot aim at collisions.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// Something per country of one series.
+type ByCountry<V> = Map<Arc<str>, V>;
 
-/// Parameters per observation row in an INSERT.
-const PARAMS: usize = 15;
-
-/// Rows per INSERT statement: 2,000 rows of 15 parameters is 30,000, below both engines'
-/// limits (SQLite 32,766 host parameters, PostgreSQL 65,535). Every full batch uses the same
-/// SQL text, so each connection prepares it once and reuses it from its statement cache.
+/// Observations per batch handed to [`ObservationImport::add`] by a streaming importer: large
+/// enough that the per-batch work (a channel hop, a progress report) is noise, small enough
+/// that a progress bar moves.
 pub const IMPORT_BATCH: usize = 2000;
 
-const COLUMNS: &str = "country, series, period, vintage_id, value, unit, status, provisional, estimate, \
-                       break_in_series, source_publisher, source_title, source_url, note, line";
+/// Blocks per INSERT statement (5 parameters each).
+const BLOCK_BATCH: usize = 200;
 
-/// `INSERT INTO observations (…) VALUES ($1, …, $15), ($16, …)` for `rows` rows.
-///
-/// The one exception to `$n` placeholders: on SQLite this statement uses anonymous `?`
-/// (same positions, same binds). sqlx binds SQLite parameters by asking SQLite each
-/// parameter's name, a linear search over the statement's named parameters, which makes a
-/// 30,000-parameter statement quadratic (about 0.2 ms per row, most of an import's time);
-/// anonymous parameters have no names to search.
+const BLOCK_COLUMNS: &str = "series, country, vintage_id, observations, data";
+
+/// `INSERT INTO observation_blocks (…) VALUES (…), (…)` for `rows` rows: `?` on SQLite, `$n`
+/// on PostgreSQL.
 fn insert_sql(rows: usize, sqlite: bool) -> String {
-    let mut sql = format!("INSERT INTO observations ({COLUMNS}) VALUES ");
+    const PARAMS: usize = 5;
+    let mut sql = format!("INSERT INTO observation_blocks ({BLOCK_COLUMNS}) VALUES ");
     for i in 0..rows {
         if i > 0 {
             sql.push_str(", ");
@@ -131,35 +136,31 @@ fn insert_sql(rows: usize, sqlite: bool) -> String {
     sql
 }
 
-/// SQLite page cache for the import connection while it imports, in KiB (negative: KiB, as
-/// `PRAGMA cache_size` counts). An import inserts every observation into the primary-key
-/// B-tree in file order, not key order; with SQLite's default 2 MiB cache most of those
-/// inserts evict a dirty page that has to be spilled and read back. 256 MiB keeps the tree of
-/// a few million observations in memory. Only memory use changes: durability and atomicity
-/// (the one transaction, the WAL) are the same, and the default is restored afterwards.
-const IMPORT_CACHE_KIB: i64 = 256 * 1024;
-const DEFAULT_CACHE_KIB: i64 = 2000;
-
-/// An import in progress: one write transaction in which the vintage was recorded first and
-/// observations are inserted batch by batch as the caller parses them ([`Self::add`]).
-/// [`Self::finish`] completes the vintage and commits; an error at any point (parse or
+/// An import in progress: one write transaction in which the vintage was recorded first.
+/// [`Self::add`] compares observations batch by batch as the caller parses them with what is
+/// stored, and keeps the new or changed ones; [`Self::finish`] writes them as one block per
+/// (series, country), completes the vintage and commits. An error at any point (parse or
 /// database), [`Self::abort`] or dropping it rolls everything back, vintage included, so a
 /// file is stored whole or not at all.
 ///
 /// Idempotence: the first time a series appears, its current stored values (if any) are read
-/// once; observations equal to their current value are counted unchanged and not written. A
-/// series never stored before skips the comparison. Memory is bounded by one batch plus the
-/// stored values of the series the file revises, never by the file.
+/// once; observations equal to their current value are counted unchanged and not kept. A
+/// series never stored before skips the comparison. Memory: the new or changed observations
+/// (about 50 bytes each, their text shared) plus the stored values of the series the file
+/// revises.
 #[derive(Debug)]
 pub struct ObservationImport {
     tx: Tx,
     sqlite: bool,
     vintage: Option<i64>,
-    current: HashMap<Key, Current>,
-    seen: HashSet<String>,
+    /// Stored values by series, country and period, of the series seen so far.
+    current: Map<Arc<str>, ByCountry<Map<Arc<str>, Current>>>,
+    /// New or changed observations by series and country.
+    pending: Map<Arc<str>, ByCountry<Vec<Pending>>>,
+    attributes: Vec<Attributes>,
+    attribute_ids: Map<Attributes, u32>,
     imported: u64,
     unchanged: u64,
-    full_sql: String,
 }
 
 impl Store {
@@ -193,10 +194,6 @@ impl Store {
         dry_run: bool,
     ) -> Result<ObservationImport, StoreError> {
         let mut tx = self.write().await?;
-        let sqlite = self.backend() == crate::Backend::Sqlite;
-        if sqlite {
-            set_cache(&mut tx, IMPORT_CACHE_KIB).await?;
-        }
         let id = if dry_run {
             None
         } else {
@@ -219,13 +216,14 @@ impl Store {
         };
         Ok(ObservationImport {
             tx,
-            sqlite,
+            sqlite: self.backend() == crate::Backend::Sqlite,
             vintage: id,
-            current: HashMap::new(),
-            seen: HashSet::new(),
+            current: Map::default(),
+            pending: Map::default(),
+            attributes: Vec::new(),
+            attribute_ids: Map::default(),
             imported: 0,
             unchanged: 0,
-            full_sql: insert_sql(IMPORT_BATCH, sqlite),
         })
     }
 
@@ -240,135 +238,172 @@ impl Store {
         audit: &AuditRecord,
     ) -> Result<StoredImport, StoreError> {
         let mut import = self.begin_import(vintage, dry_run).await?;
-        for chunk in rows.chunks(IMPORT_BATCH) {
-            if let Err(e) = import.add(chunk).await {
-                import.abort().await;
-                return Err(e);
-            }
+        if let Err(e) = import.add(rows).await {
+            import.abort().await;
+            return Err(e);
         }
         import.finish(vintage, audit).await
     }
+
     /// The current value of every period of `series` for `country`, oldest period first.
     pub async fn series_values(
         &self,
         series: &str,
         country: &str,
     ) -> Result<Vec<(String, Option<f64>, Option<String>, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT o.period, o.value, o.unit, o.vintage_id FROM observations o
-             WHERE o.series = $1 AND o.country = $2 AND o.vintage_id = (
-                 SELECT MAX(p.vintage_id) FROM observations p
-                 WHERE p.country = o.country AND p.series = o.series AND p.period = o.period)
-             ORDER BY o.period",
+        let blocks = sqlx::query(
+            "SELECT vintage_id, observations, data FROM observation_blocks
+             WHERE series = $1 AND country = $2",
         )
         .bind(series)
         .bind(country)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("period")?,
-                    r.try_get("value")?,
-                    r.try_get("unit")?,
-                    r.try_get("vintage_id")?,
-                ))
-            })
-            .collect()
+        let mut latest: BTreeMap<String, (Option<f64>, Option<String>, i64)> = BTreeMap::new();
+        for b in blocks {
+            let vintage: i64 = b.try_get("vintage_id")?;
+            let what = format!("{series} {country} vintage {vintage}");
+            let block = Block::decode(b.try_get("data")?, b.try_get("observations")?, &what)?;
+            for o in block.rows() {
+                if latest.get(o.period).is_none_or(|(_, _, v)| *v < vintage) {
+                    latest.insert(
+                        o.period.to_string(),
+                        (o.value, o.unit.map(str::to_string), vintage),
+                    );
+                }
+            }
+        }
+        Ok(latest
+            .into_iter()
+            .map(|(period, (value, unit, vintage))| (period, value, unit, vintage))
+            .collect())
     }
-}
-
-async fn set_cache(tx: &mut Tx, kib: i64) -> Result<(), StoreError> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 impl ObservationImport {
     /// Reads the current stored values of the series in `rows` not seen before in this import.
     async fn load_current(&mut self, rows: &[ObservationRow]) -> Result<(), StoreError> {
         for r in rows {
-            if self.seen.contains(r.series.as_str()) {
+            if self.current.contains_key(&*r.series) {
                 continue;
             }
-            self.seen.insert(r.series.clone());
             let found = sqlx::query(
-                "SELECT o.country, o.period, o.value, o.unit, o.status FROM observations o
-                 WHERE o.series = $1 AND o.vintage_id = (
-                     SELECT MAX(p.vintage_id) FROM observations p
-                     WHERE p.series = o.series AND p.country = o.country AND p.period = o.period)",
+                "SELECT country, vintage_id, observations, data FROM observation_blocks
+                 WHERE series = $1 ORDER BY country, vintage_id",
             )
-            .bind(&r.series)
+            .bind(&*r.series)
             .fetch_all(&mut *self.tx)
             .await?;
+            let series = self.current.entry(Arc::clone(&r.series)).or_default();
             for f in found {
-                self.current.insert(
-                    (
-                        f.try_get("country")?,
-                        r.series.clone(),
-                        f.try_get("period")?,
-                    ),
-                    (
-                        f.try_get("value")?,
-                        f.try_get("unit")?,
-                        f.try_get("status")?,
-                    ),
-                );
+                let country: String = f.try_get("country")?;
+                let vintage: i64 = f.try_get("vintage_id")?;
+                let what = format!("{} {country} vintage {vintage}", r.series);
+                let block = Block::decode(f.try_get("data")?, f.try_get("observations")?, &what)?;
+                let values = series.entry(Arc::from(country)).or_default();
+                // Later vintages come later and replace what earlier ones said.
+                for o in block.rows() {
+                    values.insert(
+                        Arc::from(o.period),
+                        (o.value, o.unit.map(Arc::from), o.status.map(Arc::from)),
+                    );
+                }
             }
         }
         Ok(())
     }
 
-    /// Adds a batch of observations (any number; [`IMPORT_BATCH`] is the natural size):
-    /// the changed or new ones are inserted under the vintage, the others counted unchanged.
+    /// Adds a batch of observations (any number): the changed or new ones are kept for the
+    /// vintage, the others counted unchanged. Nothing is written before [`Self::finish`].
     pub async fn add(&mut self, rows: &[ObservationRow]) -> Result<(), StoreError> {
         self.load_current(rows).await?;
-        let changed: Vec<&ObservationRow> = if self.current.is_empty() {
-            rows.iter().collect()
-        } else {
-            rows.iter()
-                .filter(|r| {
-                    let key = (r.country.clone(), r.series.clone(), r.period.clone());
-                    self.current.get(&key) != Some(&(r.value, r.unit.clone(), r.status.clone()))
-                })
-                .collect()
-        };
-        self.unchanged += (rows.len() - changed.len()) as u64;
-        self.imported += changed.len() as u64;
-        let Some(id) = self.vintage else {
-            return Ok(());
-        };
-        for chunk in changed.chunks(IMPORT_BATCH) {
-            let partial;
-            let sql = if chunk.len() == IMPORT_BATCH {
-                self.full_sql.as_str()
-            } else {
-                partial = insert_sql(chunk.len(), self.sqlite);
-                partial.as_str()
-            };
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in chunk {
-                q = q
-                    .bind(r.country.as_str())
-                    .bind(r.series.as_str())
-                    .bind(r.period.as_str())
-                    .bind(id)
-                    .bind(r.value)
-                    .bind(r.unit.as_deref())
-                    .bind(r.status.as_deref())
-                    .bind(i64::from(r.provisional))
-                    .bind(i64::from(r.estimate))
-                    .bind(i64::from(r.break_in_series))
-                    .bind(r.source_publisher.as_deref())
-                    .bind(r.source_title.as_deref())
-                    .bind(r.source_url.as_deref())
-                    .bind(r.note.as_deref())
-                    .bind(r.line);
+        let mut last_attributes = None;
+        for r in rows {
+            let same = self
+                .current
+                .get(&*r.series)
+                .and_then(|countries| countries.get(&*r.country))
+                .and_then(|values| values.get(&*r.period))
+                .is_some_and(|(value, unit, status)| {
+                    *value == r.value && *unit == r.unit && *status == r.status
+                });
+            if same {
+                self.unchanged += 1;
+                continue;
             }
-            q.execute(&mut *self.tx).await?;
+            self.imported += 1;
+            if self.vintage.is_none() {
+                continue;
+            }
+            let attributes = match last_attributes {
+                Some(id) if self.attributes_match(id, r) => id,
+                _ => self.attributes_of(r),
+            };
+            last_attributes = Some(attributes);
+            let pending = Pending {
+                period: Arc::clone(&r.period),
+                value: r.value,
+                line: r.line,
+                attributes,
+            };
+            let countries = match self.pending.get_mut(&*r.series) {
+                Some(c) => c,
+                None => self.pending.entry(Arc::clone(&r.series)).or_default(),
+            };
+            match countries.get_mut(&*r.country) {
+                Some(rows) => rows.push(pending),
+                None => {
+                    countries.insert(Arc::clone(&r.country), vec![pending]);
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Whether `r` has the attributes numbered `id` (rows of one file mostly repeat the
+    /// previous row's; shared text compares by pointer first).
+    fn attributes_match(&self, id: u32, r: &ObservationRow) -> bool {
+        fn same(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
+            match (a, b) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                (None, None) => true,
+                _ => false,
+            }
+        }
+        self.attributes.get(id as usize).is_some_and(|a| {
+            a.provisional == r.provisional
+                && a.estimate == r.estimate
+                && a.break_in_series == r.break_in_series
+                && same(&a.unit, &r.unit)
+                && same(&a.status, &r.status)
+                && same(&a.source_publisher, &r.source_publisher)
+                && same(&a.source_title, &r.source_title)
+                && same(&a.source_url, &r.source_url)
+                && same(&a.note, &r.note)
+        })
+    }
+
+    /// The index of `r`'s attributes in this import's table, added if new.
+    fn attributes_of(&mut self, r: &ObservationRow) -> u32 {
+        let attributes = Attributes {
+            unit: r.unit.clone(),
+            status: r.status.clone(),
+            provisional: r.provisional,
+            estimate: r.estimate,
+            break_in_series: r.break_in_series,
+            source_publisher: r.source_publisher.clone(),
+            source_title: r.source_title.clone(),
+            source_url: r.source_url.clone(),
+            note: r.note.clone(),
+        };
+        if let Some(&id) = self.attribute_ids.get(&attributes) {
+            return id;
+        }
+        // More than 4 billion distinct combinations would exhaust memory long before.
+        let id = u32::try_from(self.attributes.len()).unwrap_or(u32::MAX);
+        self.attributes.push(attributes.clone());
+        self.attribute_ids.insert(attributes, id);
+        id
     }
 
     /// Observations stored (or, on a dry run, that would be) and unchanged so far.
@@ -376,9 +411,59 @@ impl ObservationImport {
         (self.imported, self.unchanged)
     }
 
-    /// Completes the vintage with the file's hash and counts, appends the audit event and
-    /// commits. When nothing changed (or on a dry run) it rolls back instead: nothing is
-    /// written, not even the vintage.
+    /// Writes the kept observations as one block per (series, country), in key order. A
+    /// period twice for one (series, country) is refused, naming both lines: an importer
+    /// that does not check duplicates itself still cannot store two values for one key.
+    async fn write_blocks(&mut self, vintage: i64) -> Result<(), StoreError> {
+        let mut pending: Vec<(Pair, Vec<Pending>)> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .flat_map(|(series, countries)| {
+                countries
+                    .into_iter()
+                    .map(move |(country, rows)| ((Arc::clone(&series), country), rows))
+            })
+            .collect();
+        pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let full_sql = insert_sql(BLOCK_BATCH, self.sqlite);
+        for chunk in pending.chunks_mut(BLOCK_BATCH) {
+            let mut encoded = Vec::with_capacity(chunk.len());
+            for ((series, country), rows) in chunk.iter_mut() {
+                if !rows.is_sorted_by(|a, b| a.period < b.period) {
+                    rows.sort_by(|a, b| a.period.cmp(&b.period));
+                    if let Some(w) = rows.windows(2).find(|w| w[0].period == w[1].period) {
+                        let (a, b) = (w[0].line.min(w[1].line), w[0].line.max(w[1].line));
+                        return Err(StoreError::AlreadyExists(format!(
+                            "series {series}, {country}, period {} appears twice in one import (lines {a} and {b})",
+                            w[0].period
+                        )));
+                    }
+                }
+                encoded.push(encode(rows, &self.attributes)?);
+            }
+            let partial;
+            let sql = if chunk.len() == BLOCK_BATCH {
+                full_sql.as_str()
+            } else {
+                partial = insert_sql(chunk.len(), self.sqlite);
+                partial.as_str()
+            };
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (((series, country), rows), data) in chunk.iter().zip(encoded) {
+                q = q
+                    .bind(series.to_string())
+                    .bind(country.to_string())
+                    .bind(vintage)
+                    .bind(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+                    .bind(data);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the blocks, completes the vintage with the file's hash and counts, appends the
+    /// audit event and commits. When nothing changed (or on a dry run) it rolls back instead:
+    /// nothing is written, not even the vintage.
     pub async fn finish(
         mut self,
         vintage: &NewVintage,
@@ -396,6 +481,10 @@ impl ObservationImport {
                 });
             }
         };
+        if let Err(e) = self.write_blocks(id).await {
+            self.abort().await;
+            return Err(e);
+        }
         let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         sqlx::query(
             "UPDATE vintages SET file_sha256 = $1, format = $2, rows_read = $3, observations = $4,
@@ -418,9 +507,6 @@ impl ObservationImport {
             m.insert("unchanged".into(), unchanged.into());
         }
         append(&mut self.tx, &audit).await?;
-        if self.sqlite {
-            set_cache(&mut self.tx, DEFAULT_CACHE_KIB).await?;
-        }
         self.tx.commit().await?;
         Ok(StoredImport {
             vintage: Some(id),
@@ -432,10 +518,7 @@ impl ObservationImport {
     /// Rolls back everything this import wrote, vintage included. Errors are ignored: a
     /// rollback that fails leaves the transaction to be rolled back when the connection is
     /// dropped, with the same effect.
-    pub async fn abort(mut self) {
-        if self.sqlite {
-            let _ = set_cache(&mut self.tx, DEFAULT_CACHE_KIB).await;
-        }
+    pub async fn abort(self) {
         let _ = self.tx.rollback().await;
     }
 }
@@ -583,43 +666,57 @@ impl Store {
         series: &[&str],
         countries: &[&str],
     ) -> Result<Vec<CurrentObservation>, StoreError> {
+        let links: HashMap<String, i64> =
+            sqlx::query("SELECT source_url, source_id FROM statistics_sources")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("source_url")?, r.try_get("source_id")?)))
+                .collect::<Result<_, StoreError>>()?;
         let mut out = Vec::new();
         for s in series {
-            let rows = sqlx::query(
-                "SELECT o.country, o.series, o.period, o.value, o.unit, o.vintage_id, o.source_publisher,
-                        o.source_title, o.source_url, o.note, o.provisional, o.estimate, o.break_in_series,
-                        l.source_id
-                 FROM observations o LEFT JOIN statistics_sources l ON l.source_url = o.source_url
-                 WHERE o.series = $1 AND o.vintage_id = (
-                     SELECT MAX(p.vintage_id) FROM observations p
-                     WHERE p.country = o.country AND p.series = o.series AND p.period = o.period)
-                 ORDER BY o.country, o.period",
+            let blocks = sqlx::query(
+                "SELECT country, vintage_id, observations, data FROM observation_blocks
+                 WHERE series = $1 ORDER BY country, vintage_id",
             )
             .bind(*s)
             .fetch_all(&self.pool)
             .await?;
-            for r in rows {
-                let country: String = r.try_get("country")?;
+            // Per country, each period's observation from the latest vintage (blocks come in
+            // vintage order, so a later one replaces an earlier one).
+            let mut latest: BTreeMap<(String, String), CurrentObservation> = BTreeMap::new();
+            for b in blocks {
+                let country: String = b.try_get("country")?;
                 if !countries.is_empty() && !countries.contains(&country.as_str()) {
                     continue;
                 }
-                out.push(CurrentObservation {
-                    country,
-                    series: r.try_get("series")?,
-                    period: r.try_get("period")?,
-                    value: r.try_get("value")?,
-                    unit: r.try_get("unit")?,
-                    vintage: r.try_get("vintage_id")?,
-                    source_publisher: r.try_get("source_publisher")?,
-                    source_title: r.try_get("source_title")?,
-                    source_url: r.try_get("source_url")?,
-                    source_id: r.try_get("source_id")?,
-                    note: r.try_get("note")?,
-                    provisional: r.try_get::<i64, _>("provisional")? != 0,
-                    estimate: r.try_get::<i64, _>("estimate")? != 0,
-                    break_in_series: r.try_get::<i64, _>("break_in_series")? != 0,
-                });
+                let vintage: i64 = b.try_get("vintage_id")?;
+                let what = format!("{s} {country} vintage {vintage}");
+                let block = Block::decode(b.try_get("data")?, b.try_get("observations")?, &what)?;
+                for o in block.rows() {
+                    let text = |t: Option<&str>| t.map(str::to_string);
+                    latest.insert(
+                        (country.clone(), o.period.to_string()),
+                        CurrentObservation {
+                            country: country.clone(),
+                            series: s.to_string(),
+                            period: o.period.to_string(),
+                            value: o.value,
+                            unit: text(o.unit),
+                            vintage,
+                            source_publisher: text(o.source_publisher),
+                            source_title: text(o.source_title),
+                            source_url: text(o.source_url),
+                            source_id: o.source_url.and_then(|u| links.get(u).copied()),
+                            note: text(o.note),
+                            provisional: o.provisional,
+                            estimate: o.estimate,
+                            break_in_series: o.break_in_series,
+                        },
+                    );
+                }
             }
+            out.extend(latest.into_values());
         }
         Ok(out)
     }
@@ -627,12 +724,214 @@ impl Store {
     /// Every (series, country) pair with at least one observation, sorted.
     pub async fn observed_series(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT DISTINCT series, country FROM observations ORDER BY series, country",
+            "SELECT DISTINCT series, country FROM observation_blocks ORDER BY series, country",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("series")?, r.try_get("country")?)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db::{OpenMode, Store};
+
+    /// Migration 0009 moves observations stored one per row into blocks without changing
+    /// any value, unit, flag, source, note or line, and the latest vintage stays current.
+    async fn observations_move_into_blocks_unchanged(url: &str) {
+        let store = Store::open(url, OpenMode::Create).await.unwrap();
+        store.migrator().run_to(8, &store.pool).await.unwrap();
+        for (id, sha) in [(1, "a"), (2, "b")] {
+            sqlx::query(
+                "INSERT INTO vintages (id, file_name, file_sha256, format, imported_at, imported_by,
+                     rows_read, observations, imported, unchanged, skipped)
+                 VALUES ($1, 'f.csv', $2, 'csv', '2026-01-01T00:00:00Z', 'system', 2, 2, 2, 0, 0)",
+            )
+            .bind(id)
+            .bind(sha)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        }
+        // (country, series, period, vintage, value, unit, status, provisional, estimate,
+        // break, publisher, title, url, note, line)
+        type Old<'a> = (
+            &'a str,
+            &'a str,
+            &'a str,
+            i64,
+            Option<f64>,
+            Option<&'a str>,
+            Option<&'a str>,
+            i64,
+            i64,
+            i64,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            i64,
+        );
+        let old: [Old<'_>; 5] = [
+            (
+                "CAN",
+                "pop",
+                "2020",
+                1,
+                Some(38_000_000.0),
+                Some("persons"),
+                Some("A"),
+                0,
+                0,
+                0,
+                Some("StatCan"),
+                Some("Table 1"),
+                Some("https://example.org/t1"),
+                None,
+                2,
+            ),
+            (
+                "CAN",
+                "pop",
+                "2021",
+                1,
+                Some(0.1 + 0.2),
+                Some("persons"),
+                Some("P"),
+                1,
+                0,
+                0,
+                Some("StatCan"),
+                Some("Table 1"),
+                Some("https://example.org/t1"),
+                Some("revised \"later\""),
+                3,
+            ),
+            (
+                "CAN",
+                "pop",
+                "2020",
+                2,
+                Some(38_000_001.5),
+                Some("persons"),
+                Some("E"),
+                0,
+                1,
+                1,
+                None,
+                None,
+                None,
+                None,
+                7,
+            ),
+            (
+                "CAN", "pop", "2022", 2, None, None, None, 0, 0, 0, None, None, None, None, 8,
+            ),
+            (
+                "NZL",
+                "pop",
+                "2020",
+                1,
+                Some(5.1e6),
+                Some("persons"),
+                None,
+                0,
+                0,
+                0,
+                None,
+                None,
+                None,
+                None,
+                4,
+            ),
+        ];
+        for o in old {
+            sqlx::query(
+                "INSERT INTO observations (country, series, period, vintage_id, value, unit, status,
+                     provisional, estimate, break_in_series, source_publisher, source_title,
+                     source_url, note, line)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(o.0)
+            .bind(o.1)
+            .bind(o.2)
+            .bind(o.3)
+            .bind(o.4)
+            .bind(o.5)
+            .bind(o.6)
+            .bind(o.7)
+            .bind(o.8)
+            .bind(o.9)
+            .bind(o.10)
+            .bind(o.11)
+            .bind(o.12)
+            .bind(o.13)
+            .bind(o.14)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        }
+        store.migrate().await.unwrap();
+        store.check_schema().await.unwrap();
+
+        let blocks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM observation_blocks")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(blocks, 3, "one block per (series, country, vintage)");
+        let current = store.current_observations(&["pop"], &[]).await.unwrap();
+        let got: Vec<_> = current
+            .iter()
+            .map(|o| (o.country.as_str(), o.period.as_str(), o.value, o.vintage))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("CAN", "2020", Some(38_000_001.5), 2),
+                ("CAN", "2021", Some(0.1 + 0.2), 1),
+                ("CAN", "2022", None, 2),
+                ("NZL", "2020", Some(5.1e6), 1),
+            ]
+        );
+        let c2020 = &current[0];
+        assert!(c2020.estimate && c2020.break_in_series && !c2020.provisional);
+        assert_eq!(c2020.source_publisher, None);
+        let c2021 = &current[1];
+        assert!(c2021.provisional && !c2021.estimate);
+        assert_eq!(c2021.note.as_deref(), Some("revised \"later\""));
+        assert_eq!(c2021.source_url.as_deref(), Some("https://example.org/t1"));
+        assert_eq!(c2021.unit.as_deref(), Some("persons"));
+        assert_eq!(current[2].unit, None);
+        let values = store.series_values("pop", "CAN").await.unwrap();
+        assert_eq!(values.len(), 3);
+        assert_eq!(
+            values[0],
+            ("2020".into(), Some(38_000_001.5), Some("persons".into()), 2)
+        );
+        assert_eq!(
+            store.observed_series().await.unwrap(),
+            [
+                ("pop".to_string(), "CAN".to_string()),
+                ("pop".into(), "NZL".into())
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn observations_move_into_blocks_unchanged_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("m.db").display());
+        observations_move_into_blocks_unchanged(&url).await;
+    }
+
+    #[tokio::test]
+    async fn observations_move_into_blocks_unchanged_on_postgres() {
+        let test = "observations_move_into_blocks_unchanged_on_postgres";
+        let Some(db) = chancery_testkit::PgDatabase::create(test).await else {
+            return;
+        };
+        observations_move_into_blocks_unchanged(db.url()).await;
     }
 }

@@ -547,7 +547,7 @@ mod contract {
         "api_tokens",
         "data_generation",
         "login_throttle",
-        "observations",
+        "observation_blocks",
         "search_identity",
         "search_outbox",
         "search_readers",

@@ -666,11 +666,7 @@ async fn import(
 }
 
 async fn nothing_stored(b: &Bare, audit_events: usize) {
-    assert_eq!(
-        b.rows("observations").await,
-        0,
-        "no observation may be left"
-    );
+    assert_eq!(b.observations().await, 0, "no observation may be left");
     assert_eq!(b.rows("vintages").await, 0, "not even the vintage");
     assert_eq!(b.audit_count().await, audit_events);
 }
@@ -724,7 +720,7 @@ async fn a_file_bad_at_a_late_row_stores_nothing(backend: Backend) {
         .await
         .unwrap();
     assert_eq!((good.imported, good.unchanged), (ROWS as u64, 0));
-    assert_eq!(b.rows("observations").await, ROWS as i64);
+    assert_eq!(b.observations().await, ROWS as i64);
     assert_eq!(b.rows("vintages").await, 1);
     b.assert_chain_verifies().await;
 }
@@ -754,7 +750,7 @@ async fn a_reimport_changes_nothing_and_a_revision_is_a_new_vintage(backend: Bac
         "the same file twice changes nothing"
     );
     assert_eq!(b.rows("vintages").await, 1);
-    assert_eq!(b.rows("observations").await, ROWS as i64);
+    assert_eq!(b.observations().await, ROWS as i64);
     assert_eq!(b.audit_count().await, events);
 
     // One value revised late in the file (line 4,900: IND032, DEU, 1990+4898%30): stored
@@ -771,7 +767,7 @@ async fn a_reimport_changes_nothing_and_a_revision_is_a_new_vintage(backend: Bac
     let v2 = second.vintage.unwrap();
     assert!(v2 > v1);
     assert_eq!(b.rows("vintages").await, 2);
-    assert_eq!(b.rows("observations").await, ROWS as i64 + 1);
+    assert_eq!(b.observations().await, ROWS as i64 + 1);
     let i = 4_900 - 2;
     let (series, country, year) = (
         format!("IND{:03}.T", i / 150),

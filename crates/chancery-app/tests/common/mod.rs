@@ -95,6 +95,19 @@ impl Bare {
         n
     }
 
+    /// Observations stored, over every vintage (each block counts its own).
+    pub async fn observations(&self) -> i64 {
+        let mut conn = AnyConnection::connect(&self.url).await.unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(observations), 0) AS BIGINT) FROM observation_blocks",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+        n
+    }
+
     pub async fn audit_count(&self) -> usize {
         self.app.store.audit_events().await.unwrap().len()
     }

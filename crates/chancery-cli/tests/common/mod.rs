@@ -281,6 +281,11 @@ impl Db {
         })
     }
 
+    /// Observations stored, over every vintage (each block counts its own).
+    pub fn observations(&self) -> i64 {
+        self.count("SELECT CAST(COALESCE(SUM(observations), 0) AS BIGINT) FROM observation_blocks")
+    }
+
     /// Whether the database is on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.url.starts_with("postgres")
