@@ -2,8 +2,9 @@
 # Where an import's time goes: generates the seeded SDMX-CSV of bench/import.sh (ROWS, default
 # 10,000,000), imports it with the release build into a fresh SQLite database under
 # /usr/bin/time (wall, user, system, peak RSS), samples the import with `perf` for SECONDS_
-# (default 20) starting DELAY seconds in (default 60, mid-import at ten million rows), and
-# prints the functions with the most samples. Needs Debian linux-perf and time.
+# (default 8) starting DELAY seconds in (default 2, inside the parse of ten million rows), and
+# prints the functions with the most samples, per thread (the parser thread is
+# `tokio-rt-worker`, the writer `chancery`, SQLite's worker `sqlx-sqlite-wor`). Needs Debian linux-perf and time.
 # Usage: bench/import_profile.sh [ROWS]   (BIN=path/to/chancery profiles another build)
 cd "$(dirname "$0")/.."
 set -euo pipefail
@@ -23,18 +24,18 @@ echo "bench-password-1" | $BIN --database "$DB" user add bench --role admin --cl
 /usr/bin/time -f "%e s wall, %U s user, %S s system, peak RSS %M KB" -o "$WORK/time.txt" \
   $BIN --database "$DB" --as bench import "$WORK/data.csv" --format sdmx-csv > "$WORK/out.txt" &
 IMPORT=$!
-sleep "${DELAY:-60}"
+sleep "${DELAY:-2}"
 PID=$(pgrep -f -n "import $WORK/data.csv" || true)
 if [ -n "$PID" ]; then
-  perf record -q -e cpu-clock -F 499 -g -p "$PID" -o "$WORK/perf.data" -- sleep "${SECONDS_:-20}" 2>/dev/null || true
+  perf record -q -e cpu-clock -F 499 -g -p "$PID" -o "$WORK/perf.data" -- sleep "${SECONDS_:-8}" 2>/dev/null || true
 fi
 wait "$IMPORT"
 IMPORT=""
 cat "$WORK/out.txt"
 echo "$ROWS observations: $(cat "$WORK/time.txt")"
 if [ -s "$WORK/perf.data" ]; then
-  echo "--- self time (top 25), ${SECONDS_:-20} s from ${DELAY:-60} s in"
-  perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio -q -g none 2>/dev/null \
+  echo "--- self time (top 25), ${SECONDS_:-8} s from ${DELAY:-2} s in"
+  perf report -i "$WORK/perf.data" --no-children --sort comm,dso,symbol --stdio -q -g none 2>/dev/null \
     | grep -v '^$' | head -25 || true
 else
   echo "the import finished before the sample started: lower DELAY"

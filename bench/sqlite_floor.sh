@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# SQLite's own cost of storing 1,000,000 observations, with no parser and no binding: the rows
-# are built inside the engine first, then inserted by one `INSERT … SELECT` per table layout,
-# each in its own transaction. This is the floor under `chancery import` (bench/import.sh):
-# the `observations` table as migrated (rowid table + primary-key index), the same as
-# WITHOUT ROWID, the same fed in key order, and the same rows with no key at all (what pandas'
-# `to_sql` writes). Needs the sqlite3 command-line shell (Debian `sqlite3`).
+# SQLite's own cost of storing 1,000,000 observations one row each, with no parser and no
+# binding: the rows are built inside the engine first, then inserted by one `INSERT … SELECT`
+# per table layout, each in its own transaction. This was the floor under `chancery import`
+# while observations were stored one row each (migrations 0003–0008): the `observations`
+# table as it was (rowid table + primary-key index), the same as WITHOUT ROWID, the same fed
+# in key order, and the same rows with no key at all (what pandas' `to_sql` writes). Kept as
+# the reason for observation blocks (migration 0009: one row per series, country and vintage).
+# Needs the sqlite3 command-line shell (Debian `sqlite3`).
 #
 # Usage: bench/sqlite_floor.sh [ROWS]   (default 1000000)
 set -euo pipefail
