@@ -71,22 +71,40 @@ type SourceFields = [Option<Arc<str>>; 3];
 struct Rows {
     countries: HashMap<Country, Arc<str>>,
     periods: HashMap<Period, Arc<str>>,
+    last_country: Option<(Country, Arc<str>)>,
+    last_period: Option<(Period, Arc<str>)>,
     /// The last source seen (files name one or a few) and its fields.
     source: Option<(Arc<SourceInfo>, SourceFields)>,
 }
 
 impl Rows {
     fn row(&mut self, o: &Observation) -> ObservationRow {
-        let country = Arc::clone(
-            self.countries
-                .entry(o.country)
-                .or_insert_with(|| Arc::from(o.country.as_str())),
-        );
-        let period = Arc::clone(
-            self.periods
-                .entry(o.period)
-                .or_insert_with(|| Arc::from(o.period.to_string())),
-        );
+        // Consecutive rows mostly share their country or their period (files come sorted by
+        // one of them): compare with the previous row's before looking anything up.
+        let country = match &self.last_country {
+            Some((c, text)) if *c == o.country => Arc::clone(text),
+            _ => {
+                let text = Arc::clone(
+                    self.countries
+                        .entry(o.country)
+                        .or_insert_with(|| Arc::from(o.country.as_str())),
+                );
+                self.last_country = Some((o.country, Arc::clone(&text)));
+                text
+            }
+        };
+        let period = match &self.last_period {
+            Some((p, text)) if *p == o.period => Arc::clone(text),
+            _ => {
+                let text = Arc::clone(
+                    self.periods
+                        .entry(o.period)
+                        .or_insert_with(|| Arc::from(o.period.to_string())),
+                );
+                self.last_period = Some((o.period, Arc::clone(&text)));
+                text
+            }
+        };
         let [publisher, title, url] = match &o.source {
             None => [None, None, None],
             Some(source) => {

@@ -9,6 +9,10 @@ use std::sync::Arc;
 use crate::country::Country;
 use crate::period::Period;
 
+/// Hash maps keyed by what a file supplies: foldhash is fast on short keys and seeded per
+/// process, so a crafted file cannot aim at collisions.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// What a value cell holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Value {
@@ -43,7 +47,7 @@ pub(crate) fn is_missing(b: &[u8]) -> bool {
 /// Hands out one shared `Arc<str>` (and a small id) per distinct string.
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
-    map: HashMap<Arc<str>, u32>,
+    map: Map<Arc<str>, u32>,
     last: Option<(Arc<str>, u32)>,
 }
 
@@ -111,25 +115,41 @@ struct SeenRow {
 /// Value bits standing for "missing": a NaN pattern, and values are never NaN.
 const NO_VALUE: u64 = u64::MAX;
 
-/// The periods seen for one (country, series).
+/// "No row" in [`Logged::prev`] and [`Pair::tail`].
+const NONE: usize = usize::MAX;
+
+/// A row in the [`Deduper`]'s log, linked to the previous row of its (country, series).
+#[derive(Debug, Clone, Copy)]
+struct Logged {
+    row: SeenRow,
+    prev: usize,
+}
+
+/// What the [`Deduper`] knows of one (country, series).
 #[derive(Debug)]
-enum SeriesRows {
-    /// Periods arrived in increasing order (the usual case: files are sorted by series and
-    /// time), so appending keeps the vector sorted and lookups are binary searches.
-    Sorted(Vec<SeenRow>),
-    /// Periods arrived out of order: a hash map instead.
-    Hashed(HashMap<Period, SeenRow>),
+struct Pair {
+    /// Its latest period while periods arrive in increasing order.
+    last: Period,
+    /// Its latest row in the log, [`NONE`] before the first.
+    tail: usize,
+    /// Once a period arrives out of order: every row of the pair by period.
+    hashed: Option<Map<Period, SeenRow>>,
 }
 
 /// Remembers every (country, series, period) of an import and what value it had.
 ///
-/// Rows are grouped per (country, series) so that the common sorted file costs one comparison
-/// with the previous row's pair and an append, not a probe into a table of a million keys.
+/// Files are mostly sorted by time within each (country, series), whatever else their order
+/// (by series, or a year at a time across every series). While a pair's periods increase, a
+/// row costs one comparison with the pair's latest period, kept in a small per-pair table
+/// that stays in cache, and an append to one log in file order: no probe into a table of
+/// millions of keys, no write into millions of places. The first period that does not
+/// increase turns that pair into a hash map of its rows, found by following the log's links.
 #[derive(Debug, Default)]
 pub(crate) struct Deduper {
-    index: HashMap<(Country, u32), usize>,
+    index: Map<(Country, u32), usize>,
     last: Option<((Country, u32), usize)>,
-    series: Vec<SeriesRows>,
+    pairs: Vec<Pair>,
+    log: Vec<Logged>,
 }
 
 impl Deduper {
@@ -144,16 +164,20 @@ impl Deduper {
         at: u64,
         tag: u32,
     ) -> Seen {
-        let pair = (country, series);
+        let key = (country, series);
         let slot = match self.last {
-            Some((p, slot)) if p == pair => slot,
+            Some((k, slot)) if k == key => slot,
             _ => {
-                let next = self.series.len();
-                let slot = *self.index.entry(pair).or_insert(next);
+                let next = self.pairs.len();
+                let slot = *self.index.entry(key).or_insert(next);
                 if slot == next {
-                    self.series.push(SeriesRows::Sorted(Vec::new()));
+                    self.pairs.push(Pair {
+                        last: period,
+                        tail: NONE,
+                        hashed: None,
+                    });
                 }
-                self.last = Some((pair, slot));
+                self.last = Some((key, slot));
                 slot
             }
         };
@@ -164,33 +188,36 @@ impl Deduper {
             at,
             tag,
         };
-        let Some(rows) = self.series.get_mut(slot) else {
+        let Some(pair) = self.pairs.get_mut(slot) else {
             return Seen::New;
         };
-        let earlier = match rows {
-            SeriesRows::Sorted(v) => {
-                if v.last().is_none_or(|last| last.period < period) {
-                    v.push(row);
-                    return Seen::New;
-                }
-                match v.binary_search_by(|r| r.period.cmp(&period)) {
-                    Ok(i) => v[i],
-                    Err(_) => {
-                        let mut map: HashMap<Period, SeenRow> =
-                            v.iter().map(|r| (r.period, *r)).collect();
-                        map.insert(period, row);
-                        *rows = SeriesRows::Hashed(map);
-                        return Seen::New;
-                    }
-                }
+        if pair.hashed.is_none() {
+            if pair.tail == NONE || pair.last < period {
+                self.log.push(Logged {
+                    row,
+                    prev: pair.tail,
+                });
+                pair.tail = self.log.len() - 1;
+                pair.last = period;
+                return Seen::New;
             }
-            SeriesRows::Hashed(map) => match map.entry(period) {
-                Entry::Vacant(e) => {
-                    e.insert(row);
-                    return Seen::New;
-                }
-                Entry::Occupied(e) => *e.get(),
-            },
+            let mut rows = Map::default();
+            let mut at = pair.tail;
+            while let Some(logged) = self.log.get(at) {
+                rows.insert(logged.row.period, logged.row);
+                at = logged.prev;
+            }
+            pair.hashed = Some(rows);
+        }
+        let Some(rows) = pair.hashed.as_mut() else {
+            return Seen::New;
+        };
+        let earlier = match rows.entry(period) {
+            Entry::Vacant(e) => {
+                e.insert(row);
+                return Seen::New;
+            }
+            Entry::Occupied(e) => *e.get(),
         };
         if earlier.bits == bits {
             Seen::Repeat
@@ -346,6 +373,59 @@ mod tests {
                 first: 2,
                 tag: 0,
                 value: Some(1.0)
+            }
+        );
+    }
+
+    /// Pairs interleaved a year at a time (the order of a file sorted by period first), then
+    /// periods out of order: repeats and conflicts are still found against the right row.
+    #[test]
+    fn deduper_follows_each_pair_through_interleaved_and_unsorted_rows() {
+        let [can, nzl] = ["CAN", "NZL"].map(|c| Country::from_alpha3(c).unwrap());
+        let year = |y: u16| Period::parse(&y.to_string()).unwrap();
+        let mut d = Deduper::default();
+        let mut line = 1;
+        for y in 2000..2010 {
+            for (c, s) in [(can, 0), (can, 1), (nzl, 0)] {
+                line += 1;
+                assert_eq!(
+                    d.check(c, s, year(y), Some(f64::from(y)), line, 7),
+                    Seen::New
+                );
+            }
+        }
+        // Back in time for CAN series 1: the pair becomes a map built from the log.
+        assert_eq!(d.check(can, 1, year(1999), None, 100, 7), Seen::New);
+        assert_eq!(
+            d.check(can, 1, year(2003), Some(2003.0), 101, 7),
+            Seen::Repeat
+        );
+        // Line of CAN series 1, 2005: 2 + 3 * 5 + 1.
+        assert_eq!(
+            d.check(can, 1, year(2005), Some(1.5), 102, 8),
+            Seen::Conflict {
+                first: 18,
+                tag: 7,
+                value: Some(2005.0)
+            }
+        );
+        assert_eq!(
+            d.check(can, 1, year(1999), Some(1.0), 103, 8),
+            Seen::Conflict {
+                first: 100,
+                tag: 7,
+                value: None
+            }
+        );
+        // The other pairs are untouched: still in order, still exact.
+        assert_eq!(d.check(nzl, 0, year(2010), Some(1.0), 104, 7), Seen::New);
+        assert_eq!(d.check(nzl, 0, year(2010), Some(1.0), 105, 7), Seen::Repeat);
+        assert_eq!(
+            d.check(can, 0, year(2009), Some(0.0), 106, 7),
+            Seen::Conflict {
+                first: 29,
+                tag: 7,
+                value: Some(2009.0)
             }
         );
     }

@@ -112,12 +112,22 @@ struct BlockOut<'a> {
 /// Encodes a block; `rows` are in period order with no period twice, `attributes` the
 /// import's table that their indices point into.
 pub(crate) fn encode(rows: &[Pending], attributes: &[Attributes]) -> Result<String, StoreError> {
-    let attrs = |p: &Pending| {
+    let attrs = |id: u32| {
         attributes
-            .get(p.attributes as usize)
+            .get(id as usize)
             .ok_or_else(|| StoreError::corrupt("an observation's attributes are missing"))
     };
-    let all: Vec<&Attributes> = rows.iter().map(attrs).collect::<Result<_, _>>()?;
+    // Usually every observation of a block has the same attributes: one value per column,
+    // without comparing them observation by observation.
+    let all: Vec<&Attributes> = if let Some(first) = rows.first().map(|p| p.attributes)
+        && rows.iter().all(|p| p.attributes == first)
+    {
+        vec![attrs(first)?]
+    } else {
+        rows.iter()
+            .map(|p| attrs(p.attributes))
+            .collect::<Result<_, _>>()?
+    };
     let text =
         |f: fn(&Attributes) -> &Option<Arc<str>>| Column::of(all.iter().map(|a| f(a).as_deref()));
     let flag = |f: fn(&Attributes) -> bool| Column::of(all.iter().map(|a| f(a)));
@@ -135,8 +145,11 @@ pub(crate) fn encode(rows: &[Pending], attributes: &[Attributes]) -> Result<Stri
         source_url: text(|a| &a.source_url),
         note: text(|a| &a.note),
     };
-    serde_json::to_string(&block)
-        .map_err(|e| StoreError::corrupt(format!("observation block: {e}")))
+    // About 30 bytes an observation (period, value, line); one allocation for most blocks.
+    let mut out = Vec::with_capacity(rows.len() * 32 + 256);
+    serde_json::to_writer(&mut out, &block)
+        .map_err(|e| StoreError::corrupt(format!("observation block: {e}")))?;
+    String::from_utf8(out).map_err(|e| StoreError::corrupt(format!("observation block: {e}")))
 }
 
 /// A stored block, decoded.

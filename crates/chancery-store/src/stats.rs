@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::task::Poll;
 
 use chancery_domain::audit::AuditRecord;
 use sqlx::Row;
@@ -425,21 +426,11 @@ impl ObservationImport {
             .collect();
         pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let full_sql = insert_sql(BLOCK_BATCH, self.sqlite);
-        for chunk in pending.chunks_mut(BLOCK_BATCH) {
-            let mut encoded = Vec::with_capacity(chunk.len());
-            for ((series, country), rows) in chunk.iter_mut() {
-                if !rows.is_sorted_by(|a, b| a.period < b.period) {
-                    rows.sort_by(|a, b| a.period.cmp(&b.period));
-                    if let Some(w) = rows.windows(2).find(|w| w[0].period == w[1].period) {
-                        let (a, b) = (w[0].line.min(w[1].line), w[0].line.max(w[1].line));
-                        return Err(StoreError::AlreadyExists(format!(
-                            "series {series}, {country}, period {} appears twice in one import (lines {a} and {b})",
-                            w[0].period
-                        )));
-                    }
-                }
-                encoded.push(encode(rows, &self.attributes)?);
-            }
+        let (tx, attributes) = (&mut self.tx, &self.attributes);
+        let mut chunks = pending.chunks_mut(BLOCK_BATCH);
+        let mut next = chunks.next().map(|c| encode_chunk(c, attributes));
+        while let Some(chunk) = next {
+            let chunk = chunk?;
             let partial;
             let sql = if chunk.len() == BLOCK_BATCH {
                 full_sql.as_str()
@@ -448,15 +439,23 @@ impl ObservationImport {
                 partial.as_str()
             };
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (((series, country), rows), data) in chunk.iter().zip(encoded) {
+            for (series, country, observations, data) in chunk {
                 q = q
-                    .bind(series.to_string())
-                    .bind(country.to_string())
+                    .bind(series)
+                    .bind(country)
                     .bind(vintage)
-                    .bind(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+                    .bind(observations)
                     .bind(data);
             }
-            q.execute(&mut *self.tx).await?;
+            // Hand this batch to the database, then encode the next one while it is written
+            // (on SQLite the statement runs on sqlx's worker thread).
+            let mut insert = std::pin::pin!(q.execute(&mut **tx));
+            let started = std::future::poll_fn(|cx| Poll::Ready(insert.as_mut().poll(cx))).await;
+            next = chunks.next().map(|c| encode_chunk(c, attributes));
+            match started {
+                Poll::Ready(done) => done?,
+                Poll::Pending => insert.await?,
+            };
         }
         Ok(())
     }
@@ -521,6 +520,38 @@ impl ObservationImport {
     pub async fn abort(self) {
         let _ = self.tx.rollback().await;
     }
+}
+
+/// One batch of blocks ready to insert: series, country, observation count, data.
+type EncodedBlock = (String, String, i64, String);
+
+/// Puts each (series, country)'s observations in period order and encodes them as a block. A
+/// period twice is refused, naming both lines: an importer that does not check duplicates
+/// itself still cannot store two values for one key.
+fn encode_chunk(
+    chunk: &mut [(Pair, Vec<Pending>)],
+    attributes: &[Attributes],
+) -> Result<Vec<EncodedBlock>, StoreError> {
+    let mut out = Vec::with_capacity(chunk.len());
+    for ((series, country), rows) in chunk.iter_mut() {
+        if !rows.is_sorted_by(|a, b| a.period < b.period) {
+            rows.sort_by(|a, b| a.period.cmp(&b.period));
+            if let Some(w) = rows.windows(2).find(|w| w[0].period == w[1].period) {
+                let (a, b) = (w[0].line.min(w[1].line), w[0].line.max(w[1].line));
+                return Err(StoreError::AlreadyExists(format!(
+                    "series {series}, {country}, period {} appears twice in one import (lines {a} and {b})",
+                    w[0].period
+                )));
+            }
+        }
+        out.push((
+            series.to_string(),
+            country.to_string(),
+            i64::try_from(rows.len()).unwrap_or(i64::MAX),
+            encode(rows, attributes)?,
+        ));
+    }
+    Ok(out)
 }
 
 /// A stored version of the indicator catalogue.
