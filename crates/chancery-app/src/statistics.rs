@@ -78,7 +78,7 @@ struct Rows {
 }
 
 impl Rows {
-    fn row(&mut self, o: &Observation) -> ObservationRow {
+    fn row(&mut self, o: Observation) -> ObservationRow {
         // Consecutive rows mostly share their country or their period (files come sorted by
         // one of them): compare with the previous row's before looking anything up.
         let country = match &self.last_country {
@@ -128,18 +128,18 @@ impl Rows {
         };
         ObservationRow {
             country,
-            series: Arc::clone(&o.series),
+            series: o.series,
             period,
             value: o.value,
-            unit: o.unit.clone(),
-            status: o.flags.status.clone(),
+            unit: o.unit,
+            status: o.flags.status,
             provisional: o.flags.provisional,
             estimate: o.flags.estimate,
             break_in_series: o.flags.break_in_series,
             source_publisher: publisher,
             source_title: title,
             source_url: url,
-            note: o.note.clone(),
+            note: o.note,
             line: i64::try_from(o.line).unwrap_or(i64::MAX),
         }
     }
@@ -299,7 +299,7 @@ impl App {
         let summary = loop {
             let failed = match rx.recv().await {
                 Some(Ok(Parsed::Batch(batch))) => match import
-                    .add(&batch.iter().map(|o| rows.row(o)).collect::<Vec<_>>())
+                    .add(&batch.into_iter().map(|o| rows.row(o)).collect::<Vec<_>>())
                     .await
                 {
                     Ok(()) => {

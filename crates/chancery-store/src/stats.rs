@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use chancery_domain::audit::AuditRecord;
+use rayon::prelude::*;
 use sqlx::Row;
 
 use crate::audit::append;
@@ -106,6 +107,69 @@ type ByCountry<V> = Map<Arc<str>, V>;
 /// that a progress bar moves.
 pub const IMPORT_BATCH: usize = 2000;
 
+/// What an import knows of one series: the stored values of its countries (current value by
+/// period) and the observations it keeps to write, by country.
+#[derive(Debug, Default)]
+struct SeriesState {
+    current: ByCountry<Map<Arc<str>, Current>>,
+    pending: ByCountry<Vec<Pending>>,
+}
+
+/// Each distinct combination of attributes an import has seen, numbered.
+#[derive(Debug, Default)]
+struct AttributeTable {
+    list: Vec<Attributes>,
+    ids: Map<Attributes, u32>,
+}
+
+impl AttributeTable {
+    /// Whether `r` has the attributes numbered `id` (rows of one file mostly repeat the
+    /// previous row's; shared text compares by pointer first).
+    fn matches(&self, id: u32, r: &ObservationRow) -> bool {
+        fn same(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
+            match (a, b) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                (None, None) => true,
+                _ => false,
+            }
+        }
+        self.list.get(id as usize).is_some_and(|a| {
+            a.provisional == r.provisional
+                && a.estimate == r.estimate
+                && a.break_in_series == r.break_in_series
+                && same(&a.unit, &r.unit)
+                && same(&a.status, &r.status)
+                && same(&a.source_publisher, &r.source_publisher)
+                && same(&a.source_title, &r.source_title)
+                && same(&a.source_url, &r.source_url)
+                && same(&a.note, &r.note)
+        })
+    }
+
+    /// The number of `r`'s attributes, added if new.
+    fn id_of(&mut self, r: &ObservationRow) -> u32 {
+        let attributes = Attributes {
+            unit: r.unit.clone(),
+            status: r.status.clone(),
+            provisional: r.provisional,
+            estimate: r.estimate,
+            break_in_series: r.break_in_series,
+            source_publisher: r.source_publisher.clone(),
+            source_title: r.source_title.clone(),
+            source_url: r.source_url.clone(),
+            note: r.note.clone(),
+        };
+        if let Some(&id) = self.ids.get(&attributes) {
+            return id;
+        }
+        // More than 4 billion distinct combinations would exhaust memory long before.
+        let id = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.list.push(attributes.clone());
+        self.ids.insert(attributes, id);
+        id
+    }
+}
+
 /// Blocks per INSERT statement (5 parameters each).
 const BLOCK_BATCH: usize = 200;
 
@@ -154,12 +218,9 @@ pub struct ObservationImport {
     tx: Tx,
     sqlite: bool,
     vintage: Option<i64>,
-    /// Stored values by series, country and period, of the series seen so far.
-    current: Map<Arc<str>, ByCountry<Map<Arc<str>, Current>>>,
-    /// New or changed observations by series and country.
-    pending: Map<Arc<str>, ByCountry<Vec<Pending>>>,
-    attributes: Vec<Attributes>,
-    attribute_ids: Map<Attributes, u32>,
+    /// The series seen so far: their stored values and their new or changed observations.
+    series: Map<Arc<str>, SeriesState>,
+    attributes: AttributeTable,
     imported: u64,
     unchanged: u64,
 }
@@ -219,10 +280,8 @@ impl Store {
             tx,
             sqlite: self.backend() == crate::Backend::Sqlite,
             vintage: id,
-            current: Map::default(),
-            pending: Map::default(),
-            attributes: Vec::new(),
-            attribute_ids: Map::default(),
+            series: Map::default(),
+            attributes: AttributeTable::default(),
             imported: 0,
             unchanged: 0,
         })
@@ -285,7 +344,7 @@ impl ObservationImport {
     /// Reads the current stored values of the series in `rows` not seen before in this import.
     async fn load_current(&mut self, rows: &[ObservationRow]) -> Result<(), StoreError> {
         for r in rows {
-            if self.current.contains_key(&*r.series) {
+            if self.series.contains_key(&*r.series) {
                 continue;
             }
             let found = sqlx::query(
@@ -295,7 +354,11 @@ impl ObservationImport {
             .bind(&*r.series)
             .fetch_all(&mut *self.tx)
             .await?;
-            let series = self.current.entry(Arc::clone(&r.series)).or_default();
+            let series = &mut self
+                .series
+                .entry(Arc::clone(&r.series))
+                .or_default()
+                .current;
             for f in found {
                 let country: String = f.try_get("country")?;
                 let vintage: i64 = f.try_get("vintage_id")?;
@@ -320,10 +383,14 @@ impl ObservationImport {
         self.load_current(rows).await?;
         let mut last_attributes = None;
         for r in rows {
-            let same = self
+            let Some(series) = self.series.get_mut(&*r.series) else {
+                return Err(StoreError::corrupt(
+                    "a series was not loaded before its rows",
+                ));
+            };
+            let same = series
                 .current
-                .get(&*r.series)
-                .and_then(|countries| countries.get(&*r.country))
+                .get(&*r.country)
                 .and_then(|values| values.get(&*r.period))
                 .is_some_and(|(value, unit, status)| {
                     *value == r.value && *unit == r.unit && *status == r.status
@@ -337,8 +404,8 @@ impl ObservationImport {
                 continue;
             }
             let attributes = match last_attributes {
-                Some(id) if self.attributes_match(id, r) => id,
-                _ => self.attributes_of(r),
+                Some(id) if self.attributes.matches(id, r) => id,
+                _ => self.attributes.id_of(r),
             };
             last_attributes = Some(attributes);
             let pending = Pending {
@@ -347,64 +414,14 @@ impl ObservationImport {
                 line: r.line,
                 attributes,
             };
-            let countries = match self.pending.get_mut(&*r.series) {
-                Some(c) => c,
-                None => self.pending.entry(Arc::clone(&r.series)).or_default(),
-            };
-            match countries.get_mut(&*r.country) {
+            match series.pending.get_mut(&*r.country) {
                 Some(rows) => rows.push(pending),
                 None => {
-                    countries.insert(Arc::clone(&r.country), vec![pending]);
+                    series.pending.insert(Arc::clone(&r.country), vec![pending]);
                 }
             }
         }
         Ok(())
-    }
-
-    /// Whether `r` has the attributes numbered `id` (rows of one file mostly repeat the
-    /// previous row's; shared text compares by pointer first).
-    fn attributes_match(&self, id: u32, r: &ObservationRow) -> bool {
-        fn same(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
-            match (a, b) {
-                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
-                (None, None) => true,
-                _ => false,
-            }
-        }
-        self.attributes.get(id as usize).is_some_and(|a| {
-            a.provisional == r.provisional
-                && a.estimate == r.estimate
-                && a.break_in_series == r.break_in_series
-                && same(&a.unit, &r.unit)
-                && same(&a.status, &r.status)
-                && same(&a.source_publisher, &r.source_publisher)
-                && same(&a.source_title, &r.source_title)
-                && same(&a.source_url, &r.source_url)
-                && same(&a.note, &r.note)
-        })
-    }
-
-    /// The index of `r`'s attributes in this import's table, added if new.
-    fn attributes_of(&mut self, r: &ObservationRow) -> u32 {
-        let attributes = Attributes {
-            unit: r.unit.clone(),
-            status: r.status.clone(),
-            provisional: r.provisional,
-            estimate: r.estimate,
-            break_in_series: r.break_in_series,
-            source_publisher: r.source_publisher.clone(),
-            source_title: r.source_title.clone(),
-            source_url: r.source_url.clone(),
-            note: r.note.clone(),
-        };
-        if let Some(&id) = self.attribute_ids.get(&attributes) {
-            return id;
-        }
-        // More than 4 billion distinct combinations would exhaust memory long before.
-        let id = u32::try_from(self.attributes.len()).unwrap_or(u32::MAX);
-        self.attributes.push(attributes.clone());
-        self.attribute_ids.insert(attributes, id);
-        id
     }
 
     /// Observations stored (or, on a dry run, that would be) and unchanged so far.
@@ -416,17 +433,18 @@ impl ObservationImport {
     /// period twice for one (series, country) is refused, naming both lines: an importer
     /// that does not check duplicates itself still cannot store two values for one key.
     async fn write_blocks(&mut self, vintage: i64) -> Result<(), StoreError> {
-        let mut pending: Vec<(Pair, Vec<Pending>)> = std::mem::take(&mut self.pending)
+        let mut pending: Vec<(Pair, Vec<Pending>)> = std::mem::take(&mut self.series)
             .into_iter()
-            .flat_map(|(series, countries)| {
-                countries
+            .flat_map(|(series, state)| {
+                state
+                    .pending
                     .into_iter()
                     .map(move |(country, rows)| ((Arc::clone(&series), country), rows))
             })
             .collect();
         pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let full_sql = insert_sql(BLOCK_BATCH, self.sqlite);
-        let (tx, attributes) = (&mut self.tx, &self.attributes);
+        let (tx, attributes) = (&mut self.tx, &self.attributes.list);
         let mut chunks = pending.chunks_mut(BLOCK_BATCH);
         let mut next = chunks.next().map(|c| encode_chunk(c, attributes));
         while let Some(chunk) = next {
@@ -532,26 +550,29 @@ fn encode_chunk(
     chunk: &mut [(Pair, Vec<Pending>)],
     attributes: &[Attributes],
 ) -> Result<Vec<EncodedBlock>, StoreError> {
-    let mut out = Vec::with_capacity(chunk.len());
-    for ((series, country), rows) in chunk.iter_mut() {
-        if !rows.is_sorted_by(|a, b| a.period < b.period) {
-            rows.sort_by(|a, b| a.period.cmp(&b.period));
-            if let Some(w) = rows.windows(2).find(|w| w[0].period == w[1].period) {
-                let (a, b) = (w[0].line.min(w[1].line), w[0].line.max(w[1].line));
-                return Err(StoreError::AlreadyExists(format!(
-                    "series {series}, {country}, period {} appears twice in one import (lines {a} and {b})",
-                    w[0].period
-                )));
+    // On every core: the parser is done by now, and SQLite writes the previous batch on its
+    // own thread meanwhile.
+    chunk
+        .par_iter_mut()
+        .map(|((series, country), rows)| {
+            if !rows.is_sorted_by(|a, b| a.period < b.period) {
+                rows.sort_by(|a, b| a.period.cmp(&b.period));
+                if let Some(w) = rows.windows(2).find(|w| w[0].period == w[1].period) {
+                    let (a, b) = (w[0].line.min(w[1].line), w[0].line.max(w[1].line));
+                    return Err(StoreError::AlreadyExists(format!(
+                        "series {series}, {country}, period {} appears twice in one import (lines {a} and {b})",
+                        w[0].period
+                    )));
+                }
             }
-        }
-        out.push((
-            series.to_string(),
-            country.to_string(),
-            i64::try_from(rows.len()).unwrap_or(i64::MAX),
-            encode(rows, attributes)?,
-        ));
-    }
-    Ok(out)
+            Ok((
+                series.to_string(),
+                country.to_string(),
+                i64::try_from(rows.len()).unwrap_or(i64::MAX),
+                encode(rows, attributes)?,
+            ))
+        })
+        .collect()
 }
 
 /// A stored version of the indicator catalogue.
