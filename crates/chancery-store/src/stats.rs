@@ -95,7 +95,46 @@ pub struct VintageRow {
 /// (series, country): one block per pair and vintage.
 type Pair = (Arc<str>, Arc<str>);
 /// What decides whether an observation changed: value, unit and status.
-type Current = (Option<f64>, Option<Arc<str>>, Option<Arc<str>>);
+/// Stored as the value's bits ([`NO_VALUE`] when missing) and the unit's and status's numbers
+/// in the import's [`Texts`] (0 when absent): 16 bytes an observation, no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Current {
+    bits: u64,
+    unit: u32,
+    status: u32,
+}
+
+/// Value bits standing for "missing": a NaN pattern, and stored values are never NaN.
+const NO_VALUE: u64 = u64::MAX;
+
+/// Numbers for the periods, units and statuses of stored observations, so the stored values an
+/// import compares against are small and share nothing per observation. 0 is "absent".
+#[derive(Debug, Default)]
+struct Texts {
+    ids: Map<Arc<str>, u32>,
+}
+
+impl Texts {
+    /// The number of `text`, added if new.
+    fn add(&mut self, text: Option<&str>) -> u32 {
+        let Some(text) = text else { return 0 };
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        // More than 4 billion distinct texts would exhaust memory long before.
+        let id = u32::try_from(self.ids.len() + 1).unwrap_or(u32::MAX);
+        self.ids.insert(Arc::from(text), id);
+        id
+    }
+
+    /// The number of `text` if any stored observation has it; `Some(0)` for no text.
+    fn get(&self, text: Option<&str>) -> Option<u32> {
+        match text {
+            None => Some(0),
+            Some(t) => self.ids.get(t).copied(),
+        }
+    }
+}
 /// Hash maps keyed by what an import file supplies: foldhash is fast on short keys and seeded
 /// per process, so a crafted file cannot aim at collisions.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -111,7 +150,8 @@ pub const IMPORT_BATCH: usize = 2000;
 /// period) and the observations it keeps to write, by country.
 #[derive(Debug, Default)]
 struct SeriesState {
-    current: ByCountry<Map<Arc<str>, Current>>,
+    /// By country, then period number (in [`Texts`]).
+    current: ByCountry<Map<u32, Current>>,
     pending: ByCountry<Vec<Pending>>,
 }
 
@@ -220,6 +260,7 @@ pub struct ObservationImport {
     vintage: Option<i64>,
     /// The series seen so far: their stored values and their new or changed observations.
     series: Map<Arc<str>, SeriesState>,
+    texts: Texts,
     attributes: AttributeTable,
     imported: u64,
     unchanged: u64,
@@ -281,6 +322,7 @@ impl Store {
             sqlite: self.backend() == crate::Backend::Sqlite,
             vintage: id,
             series: Map::default(),
+            texts: Texts::default(),
             attributes: AttributeTable::default(),
             imported: 0,
             unchanged: 0,
@@ -359,6 +401,7 @@ impl ObservationImport {
                 .entry(Arc::clone(&r.series))
                 .or_default()
                 .current;
+            let texts = &mut self.texts;
             for f in found {
                 let country: String = f.try_get("country")?;
                 let vintage: i64 = f.try_get("vintage_id")?;
@@ -367,10 +410,12 @@ impl ObservationImport {
                 let values = series.entry(Arc::from(country)).or_default();
                 // Later vintages come later and replace what earlier ones said.
                 for o in block.rows() {
-                    values.insert(
-                        Arc::from(o.period),
-                        (o.value, o.unit.map(Arc::from), o.status.map(Arc::from)),
-                    );
+                    let current = Current {
+                        bits: o.value.map_or(NO_VALUE, f64::to_bits),
+                        unit: texts.add(o.unit),
+                        status: texts.add(o.status),
+                    };
+                    values.insert(texts.add(Some(o.period)), current);
                 }
             }
         }
@@ -388,12 +433,17 @@ impl ObservationImport {
                     "a series was not loaded before its rows",
                 ));
             };
+            let texts = &self.texts;
             let same = series
                 .current
                 .get(&*r.country)
-                .and_then(|values| values.get(&*r.period))
-                .is_some_and(|(value, unit, status)| {
-                    *value == r.value && *unit == r.unit && *status == r.status
+                .and_then(|values| values.get(&texts.get(Some(&r.period))?))
+                .is_some_and(|stored| {
+                    let unit = texts.get(r.unit.as_deref());
+                    let status = texts.get(r.status.as_deref());
+                    stored.bits == r.value.map_or(NO_VALUE, f64::to_bits)
+                        && Some(stored.unit) == unit
+                        && Some(stored.status) == status
                 });
             if same {
                 self.unchanged += 1;

@@ -697,8 +697,8 @@ async fn a_file_bad_at_a_late_row_stores_nothing(backend: Backend) {
     assert!(err.to_string().contains("truncated"), "{err}");
     nothing_stored(&b, events).await;
 
-    // A database error late in the file: with the importer's duplicate check off, a repeated
-    // key on the last line reaches the primary key of the vintage's observations.
+    // A store error late in the file: with the importer's duplicate check off, a repeated key
+    // on the last line reaches the store, which refuses two values for one key, naming both.
     let mut repeated = sdmx_file(ROWS, |_, line| line);
     let first_data_line = sdmx_file(1, |_, line| line)
         .split(|&c| c == b'\n')
@@ -713,6 +713,12 @@ async fn a_file_bad_at_a_late_row_stores_nothing(backend: Backend) {
     };
     let err = import(&b, repeated, &ignore).await.unwrap_err();
     assert!(matches!(err, AppError::Store(_)), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("IND000.T, CAN, period 1990 appears twice")
+            && message.contains(&format!("lines 2 and {}", ROWS + 2)),
+        "{message}"
+    );
     nothing_stored(&b, events).await;
 
     // Control: the same file without the defect imports whole, as one vintage.
