@@ -155,16 +155,73 @@ enum Parsed {
     Done { summary: Summary, sha256: String },
 }
 
-/// Hashes what is read through it.
+/// Reads the input in large chunks and hashes them on a thread of its own, so the parser
+/// thread (the busier of the import's two) does not spend its time in SHA-256. The chunks are
+/// shared with the hashing thread, not copied; at most [`HASH_CHUNKS_IN_FLIGHT`] wait for it.
 struct Hashing<R> {
     inner: R,
-    hasher: Sha256,
+    chunk: Arc<Vec<u8>>,
+    pos: usize,
+    to_hasher: Option<std::sync::mpsc::SyncSender<Arc<Vec<u8>>>>,
+    hasher: Option<std::thread::JoinHandle<String>>,
+}
+
+const HASH_CHUNK: usize = 256 * 1024;
+const HASH_CHUNKS_IN_FLIGHT: usize = 16;
+
+impl<R: Read> Hashing<R> {
+    fn new(inner: R) -> Self {
+        let (to_hasher, chunks) =
+            std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(HASH_CHUNKS_IN_FLIGHT);
+        let hasher = std::thread::spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in chunks {
+                h.update(chunk.as_slice());
+            }
+            hex_encode(&h.finalize())
+        });
+        Hashing {
+            inner,
+            chunk: Arc::new(Vec::new()),
+            pos: 0,
+            to_hasher: Some(to_hasher),
+            hasher: Some(hasher),
+        }
+    }
+
+    /// The SHA-256 of everything read, in hex.
+    fn finish(mut self) -> std::io::Result<String> {
+        drop(self.to_hasher.take());
+        self.hasher
+            .take()
+            .and_then(|h| h.join().ok())
+            .ok_or_else(|| std::io::Error::other("the hashing thread stopped"))
+    }
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if self.pos == self.chunk.len() {
+            let mut next = vec![0; HASH_CHUNK];
+            let n = self.inner.read(&mut next)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            next.truncate(n);
+            self.chunk = Arc::new(next);
+            self.pos = 0;
+            let sent = self
+                .to_hasher
+                .as_ref()
+                .is_some_and(|h| h.send(Arc::clone(&self.chunk)).is_ok());
+            if !sent {
+                return Err(std::io::Error::other("the hashing thread stopped"));
+            }
+        }
+        let rest = &self.chunk[self.pos..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
         Ok(n)
     }
 }
@@ -177,10 +234,7 @@ fn parse(
     options: &ImportOptions,
     out: &mpsc::Sender<Result<Parsed, ImportError>>,
 ) -> Result<(), ImportError> {
-    let mut input = Hashing {
-        inner: input,
-        hasher: Sha256::new(),
-    };
+    let mut input = Hashing::new(input);
     let mut prefix = Vec::with_capacity(8192);
     (&mut input).take(8192).read_to_end(&mut prefix)?;
     let format = match format {
@@ -208,7 +262,7 @@ fn parse(
     if !batch.is_empty() && out.blocking_send(Ok(Parsed::Batch(batch))).is_err() {
         return Ok(());
     }
-    let sha256 = hex_encode(&input.hasher.finalize());
+    let sha256 = input.finish()?;
     let _ = out.blocking_send(Ok(Parsed::Done { summary, sha256 }));
     Ok(())
 }
