@@ -69,42 +69,47 @@ type SourceFields = [Option<Arc<str>>; 3];
 /// fields are shared here, so a row costs no allocation once its strings have been seen.
 #[derive(Default)]
 struct Rows {
-    countries: HashMap<Country, Arc<str>>,
-    periods: HashMap<Period, Arc<str>>,
-    last_country: Option<(Country, Arc<str>)>,
-    last_period: Option<(Period, Arc<str>)>,
+    countries: Shared<Country>,
+    periods: Shared<Period>,
     /// The last source seen (files name one or a few) and its fields.
     source: Option<(Arc<SourceInfo>, SourceFields)>,
 }
 
+/// One shared text per key (a country, a period).
+struct Shared<K> {
+    texts: HashMap<K, Arc<str>>,
+    last: Option<(K, Arc<str>)>,
+}
+
+impl<K> Default for Shared<K> {
+    fn default() -> Self {
+        Shared {
+            texts: HashMap::new(),
+            last: None,
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Shared<K> {
+    /// The text of `key`, made by `text` the first time. Consecutive rows mostly share their
+    /// country or their period (files come sorted by one of them), so the previous row's key
+    /// is compared before anything is looked up.
+    fn get(&mut self, key: K, text: impl FnOnce(K) -> Arc<str>) -> Arc<str> {
+        if let Some((last, shared)) = &self.last
+            && *last == key
+        {
+            return Arc::clone(shared);
+        }
+        let shared = Arc::clone(self.texts.entry(key).or_insert_with(|| text(key)));
+        self.last = Some((key, Arc::clone(&shared)));
+        shared
+    }
+}
+
 impl Rows {
     fn row(&mut self, o: Observation) -> ObservationRow {
-        // Consecutive rows mostly share their country or their period (files come sorted by
-        // one of them): compare with the previous row's before looking anything up.
-        let country = match &self.last_country {
-            Some((c, text)) if *c == o.country => Arc::clone(text),
-            _ => {
-                let text = Arc::clone(
-                    self.countries
-                        .entry(o.country)
-                        .or_insert_with(|| Arc::from(o.country.as_str())),
-                );
-                self.last_country = Some((o.country, Arc::clone(&text)));
-                text
-            }
-        };
-        let period = match &self.last_period {
-            Some((p, text)) if *p == o.period => Arc::clone(text),
-            _ => {
-                let text = Arc::clone(
-                    self.periods
-                        .entry(o.period)
-                        .or_insert_with(|| Arc::from(o.period.to_string())),
-                );
-                self.last_period = Some((o.period, Arc::clone(&text)));
-                text
-            }
-        };
+        let country = self.countries.get(o.country, |c| c.as_str().into());
+        let period = self.periods.get(o.period, |p| p.to_string().into());
         let [publisher, title, url] = match &o.source {
             None => [None, None, None],
             Some(source) => {
